@@ -1,0 +1,12 @@
+#pragma once
+// The first steps of federation: the server's published signing keys
+// (GET /_matrix/key/v2/server), its version, and /.well-known/matrix/server.
+#include "homeserver/core/config.hpp"
+#include "homeserver/http/router.hpp"
+#include "homeserver/rooms/room_engine.hpp"
+
+namespace domovoy::federation {
+
+void register_key_server_routes(http::Router& router, const Config& config, const ServerIdentity& identity);
+
+}  // namespace domovoy::federation

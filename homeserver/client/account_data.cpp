@@ -1,0 +1,99 @@
+// Account data (modules/account_data.md) and filters (filter.yaml).
+#include "homeserver/client/room_access.hpp"
+#include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/sync/filter.hpp"
+#include "storage/key_codec.hpp"
+
+namespace domovoy {
+
+using boost::beast::http::verb;
+
+namespace {
+
+void require_self(const http::Request& request) {
+  if (request.path_params[0] != request.user_id) throw forbidden("Cannot access another user's data");
+}
+
+// Types the server manages itself and clients may not write directly.
+void refuse_server_managed(const std::string& type) {
+  if (type == "m.fully_read" || type == "m.push_rules")
+    throw ApiError(405, "M_BAD_JSON", "Cannot set " + type + " through the account data API");
+}
+
+http::Response get_data(ClientServices& services, const http::Request& request, const std::string& room_id,
+                        const std::string& type) {
+  require_self(request);
+  auto content = services.account_data.get(request.user_id, room_id, type);
+  if (!content) throw not_found("Account data not found");
+  return http::Response::json(*content);
+}
+
+http::Response put_data(ClientServices& services, const http::Request& request, const std::string& room_id,
+                        const std::string& type) {
+  require_self(request);
+  auto content = request.json_body();
+  if (type.empty() || type.size() > 255) throw invalid_param("Invalid account data type");
+  refuse_server_managed(type);
+  services.account_data.put(request.user_id, room_id, type, content);
+  services.notifier.wake_user(request.user_id);
+  return http::Response::json(json::object{});
+}
+
+}  // namespace
+
+void register_account_data_routes(http::Router& router, ClientServices& services) {
+  router.add_client(verb::get, "/user/{userId}/account_data/{type}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      return get_data(services, request, "", request.path_params[1]);
+                    });
+  router.add_client(verb::put, "/user/{userId}/account_data/{type}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      return put_data(services, request, "", request.path_params[1]);
+                    });
+  router.add_client(verb::get, "/user/{userId}/rooms/{roomId}/account_data/{type}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      require_room(services, request.path_params[1]);
+                      return get_data(services, request, request.path_params[1], request.path_params[2]);
+                    });
+  router.add_client(verb::put, "/user/{userId}/rooms/{roomId}/account_data/{type}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      require_room(services, request.path_params[1]);
+                      return put_data(services, request, request.path_params[1], request.path_params[2]);
+                    });
+
+  router.add_client(verb::post, "/user/{userId}/filter", http::Auth::required, [&services](http::Request& request) {
+    require_self(request);
+    auto body = request.json_body();
+    parse_sync_filter(body);  // refuse a malformed filter now rather than at /sync
+    auto prefix = storage::key_prefix({request.user_id});
+    std::uint64_t next = 0;
+    services.database.scan_reverse(storage::Table::userfilter_filter, prefix, "",
+                                   [&](std::string_view key, std::string_view) {
+                                     next = storage::read_be64(key.substr(prefix.size())) + 1;
+                                     return false;
+                                   });
+    storage::WriteBatch batch;
+    batch.put(storage::Table::userfilter_filter, prefix + storage::be64(next), to_json(body));
+    services.database.write(std::move(batch));
+    return http::Response::json(json::object{{"filter_id", std::to_string(next)}});
+  });
+  router.add_client(verb::get, "/user/{userId}/filter/{filterId}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      require_self(request);
+                      std::uint64_t id = 0;
+                      try {
+                        std::size_t used = 0;
+                        id = std::stoull(request.path_params[1], &used);
+                        if (used != request.path_params[1].size()) throw std::invalid_argument("trailing");
+                      } catch (const std::exception&) {
+                        throw not_found("Filter not found");
+                      }
+                      auto stored = services.database.get(
+                          storage::Table::userfilter_filter, storage::key_prefix({request.user_id}) + storage::be64(id));
+                      if (!stored) throw not_found("Filter not found");
+                      return http::Response::json(parse_stored_json(*stored));
+                    });
+}
+
+}  // namespace domovoy

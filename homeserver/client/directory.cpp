@@ -1,0 +1,228 @@
+// Room aliases and the published room directory (directory.yaml, list_public_rooms.yaml).
+#include <algorithm>
+#include <charconv>
+
+#include "homeserver/client/room_access.hpp"
+#include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
+#include "homeserver/rooms/power_levels.hpp"
+
+namespace domovoy {
+
+using boost::beast::http::verb;
+
+namespace {
+
+std::string checked_local_alias(ClientServices& services, const std::string& alias) {
+  if (!is_valid_room_alias(alias)) throw invalid_param("Invalid room alias");
+  if (server_name_of(alias) != services.config.server_name)
+    throw invalid_param("Room alias must be on this server");
+  return alias;
+}
+
+std::int64_t user_power(ClientServices& services, const std::string& room_id, const std::string& user_id,
+                        std::int64_t& needed_for_alias) {
+  auto state = services.rooms.current_state(room_id);
+  auto create = services.rooms.state_event(state, "m.room.create", "");
+  auto power_event = services.rooms.state_event(state, "m.room.power_levels", "");
+  PowerLevels power(create.get(), power_event.get(), *services.rooms.room_version(room_id));
+  needed_for_alias = power.event_level("m.room.canonical_alias", true);
+  return power.user_level(user_id);
+}
+
+std::string state_string(ClientServices& services, const StatePtr& state, const char* type, const char* key) {
+  auto event = services.rooms.state_event(state, type, "");
+  if (!event) return {};
+  const auto* value = event->content().if_contains(key);
+  return value && value->is_string() ? std::string(value->as_string()) : std::string{};
+}
+
+json::object public_room_chunk(ClientServices& services, const std::string& room_id) {
+  auto state = services.rooms.current_state(room_id);
+  json::object chunk{{"room_id", room_id},
+                     {"num_joined_members", services.rooms.joined_members(room_id).size()},
+                     {"world_readable", state_string(services, state, "m.room.history_visibility",
+                                                     "history_visibility") == "world_readable"},
+                     {"guest_can_join", state_string(services, state, "m.room.guest_access", "guest_access") == "can_join"}};
+  auto join_rule = state_string(services, state, "m.room.join_rules", "join_rule");
+  chunk["join_rule"] = join_rule.empty() ? "invite" : join_rule;
+  for (auto [type, key, field] : {std::tuple{"m.room.name", "name", "name"}, std::tuple{"m.room.topic", "topic", "topic"},
+                                  std::tuple{"m.room.avatar", "url", "avatar_url"},
+                                  std::tuple{"m.room.canonical_alias", "alias", "canonical_alias"}}) {
+    auto value = state_string(services, state, type, key);
+    if (!value.empty()) chunk[field] = value;
+  }
+  auto room_type = state_string(services, state, "m.room.create", "type");
+  if (!room_type.empty()) chunk["room_type"] = room_type;
+  return chunk;
+}
+
+http::Response public_rooms(ClientServices& services, std::size_t limit, std::size_t offset, const std::string& term,
+                            const std::optional<std::vector<std::string>>& room_types) {
+  std::vector<json::object> rooms;
+  services.database.scan_prefix(storage::Table::publicroom_flag, "", [&](std::string_view key, std::string_view) {
+    auto chunk = public_room_chunk(services, std::string(key));
+    if (!term.empty()) {
+      auto lower = [](std::string text) {
+        std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+        return text;
+      };
+      auto needle = lower(term);
+      bool found = false;
+      for (auto field : {"name", "topic", "canonical_alias", "room_id"})
+        if (const auto* value = chunk.if_contains(field); value && value->is_string())
+          found = found || lower(std::string(value->as_string())).find(needle) != std::string::npos;
+      if (!found) return true;
+    }
+    if (room_types) {
+      const auto* type = chunk.if_contains("room_type");
+      bool matched = std::any_of(room_types->begin(), room_types->end(), [&](const std::string& wanted) {
+        return type ? type->as_string() == wanted : wanted.empty();
+      });
+      if (!matched) return true;
+    }
+    rooms.push_back(std::move(chunk));
+    return true;
+  });
+  // Largest rooms first, as directories conventionally list them; room id breaks ties stably.
+  std::sort(rooms.begin(), rooms.end(), [](const json::object& a, const json::object& b) {
+    auto size_a = a.at("num_joined_members").to_number<std::int64_t>();
+    auto size_b = b.at("num_joined_members").to_number<std::int64_t>();
+    if (size_a != size_b) return size_a > size_b;
+    return a.at("room_id").as_string() < b.at("room_id").as_string();
+  });
+  json::array chunk;
+  for (std::size_t i = offset; i < rooms.size() && chunk.size() < limit; ++i) chunk.push_back(rooms[i]);
+  json::object response{{"chunk", std::move(chunk)}, {"total_room_count_estimate", rooms.size()}};
+  if (offset + limit < rooms.size()) response["next_batch"] = "o" + std::to_string(offset + limit);
+  if (offset > 0) response["prev_batch"] = "o" + std::to_string(offset > limit ? offset - limit : 0);
+  return http::Response::json(std::move(response));
+}
+
+std::size_t parse_offset(const std::string& since) {
+  std::size_t offset = 0;
+  if (since.size() < 2 || since[0] != 'o' ||
+      std::from_chars(since.data() + 1, since.data() + since.size(), offset).ec != std::errc{})
+    throw invalid_param("Invalid 'since' token");
+  return offset;
+}
+
+std::size_t parse_limit(std::optional<std::int64_t> limit) {
+  if (!limit) return 100;
+  if (*limit < 0) throw invalid_param("limit must not be negative");
+  return static_cast<std::size_t>(std::min<std::int64_t>(*limit, 500));
+}
+
+}  // namespace
+
+void register_directory_routes(http::Router& router, ClientServices& services) {
+  router.add_client(verb::get, "/directory/room/{roomAlias}", http::Auth::optional, [&services](http::Request& request) {
+    const auto& alias = request.path_params[0];
+    if (!is_valid_room_alias(alias)) throw invalid_param("Invalid room alias");
+    auto room_id = lookup_alias(services, alias);
+    if (!room_id) throw not_found("Room alias " + alias + " not found");
+    return http::Response::json(
+        json::object{{"room_id", *room_id}, {"servers", json::array{json::string(services.config.server_name)}}});
+  });
+  router.add_client(verb::put, "/directory/room/{roomAlias}", http::Auth::required, [&services](http::Request& request) {
+    auto alias = checked_local_alias(services, request.path_params[0]);
+    auto body = request.json_body();
+    auto room_id = required_string(body, "room_id");
+    require_room(services, room_id);
+    if (lookup_alias(services, alias)) throw ApiError(409, "M_UNKNOWN", "Room alias " + alias + " already exists");
+    store_alias(services, alias, room_id, request.user_id);
+    return http::Response::json(json::object{});
+  });
+  router.add_client(verb::delete_, "/directory/room/{roomAlias}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      auto alias = checked_local_alias(services, request.path_params[0]);
+                      auto stored = services.database.get(storage::Table::alias_roomid, alias);
+                      if (!stored) throw not_found("Room alias " + alias + " not found");
+                      auto record = parse_stored_json(*stored).as_object();
+                      std::string room_id(record["room_id"].as_string());
+                      bool allowed = record["creator"].as_string() == request.user_id;
+                      if (!allowed && services.rooms.room_exists(room_id)) {
+                        std::int64_t needed = 0;
+                        allowed = services.rooms.current_membership(room_id, request.user_id) == "join" &&
+                                  user_power(services, room_id, request.user_id, needed) >= needed;
+                      }
+                      if (!allowed) {
+                        auto account = services.accounts.find(request.user_id);
+                        allowed = account && account->admin;
+                      }
+                      if (!allowed) throw forbidden("You may not delete this alias");
+                      storage::WriteBatch batch;
+                      batch.remove(storage::Table::alias_roomid, alias);
+                      services.database.write(std::move(batch));
+                      return http::Response::json(json::object{});
+                    });
+  router.add_client(verb::get, "/rooms/{roomId}/aliases", http::Auth::required, [&services](http::Request& request) {
+    const auto& room_id = request.path_params[0];
+    require_room(services, room_id);
+    if (services.rooms.current_membership(room_id, request.user_id) != "join")
+      throw forbidden("You are not joined to this room");
+    json::array aliases;
+    services.database.scan_prefix(storage::Table::alias_roomid, "", [&](std::string_view key, std::string_view value) {
+      if (parse_stored_json(value).as_object()["room_id"].as_string() == room_id) aliases.push_back(json::string(key));
+      return true;
+    });
+    return http::Response::json(json::object{{"aliases", std::move(aliases)}});
+  });
+
+  router.add_client(verb::get, "/directory/list/room/{roomId}", http::Auth::none, [&services](http::Request& request) {
+    const auto& room_id = request.path_params[0];
+    require_room(services, room_id);
+    bool listed = services.database.contains(storage::Table::publicroom_flag, room_id);
+    return http::Response::json(json::object{{"visibility", listed ? "public" : "private"}});
+  });
+  router.add_client(verb::put, "/directory/list/room/{roomId}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      const auto& room_id = request.path_params[0];
+                      require_room(services, room_id);
+                      auto body = request.json_body();
+                      auto visibility = optional_string(body, "visibility").value_or("public");
+                      if (visibility != "public" && visibility != "private")
+                        throw invalid_param("visibility must be public or private");
+                      std::int64_t needed = 0;
+                      if (services.rooms.current_membership(room_id, request.user_id) != "join" ||
+                          user_power(services, room_id, request.user_id, needed) < needed)
+                        throw forbidden("You may not change this room's visibility");
+                      storage::WriteBatch batch;
+                      if (visibility == "public") batch.put(storage::Table::publicroom_flag, room_id, "");
+                      else batch.remove(storage::Table::publicroom_flag, room_id);
+                      services.database.write(std::move(batch));
+                      return http::Response::json(json::object{});
+                    });
+
+  router.add_client(verb::get, "/publicRooms", http::Auth::optional, [&services](http::Request& request) {
+    std::optional<std::int64_t> limit;
+    if (auto text = request.query_param("limit")) {
+      try {
+        limit = std::stoll(*text);
+      } catch (const std::exception&) {
+        throw invalid_param("limit must be an integer");
+      }
+    }
+    auto since = request.query_param("since");
+    return public_rooms(services, parse_limit(limit), since ? parse_offset(*since) : 0, "", std::nullopt);
+  });
+  router.add_client(verb::post, "/publicRooms", http::Auth::required, [&services](http::Request& request) {
+    auto body = request.json_body();
+    auto since = optional_string(body, "since");
+    std::string term;
+    std::optional<std::vector<std::string>> room_types;
+    if (const auto* filter = optional_object(body, "filter")) {
+      term = optional_string(*filter, "generic_search_term").value_or("");
+      if (const auto* types = filter->if_contains("room_types"); types && types->is_array()) {
+        room_types.emplace();
+        for (const auto& type : types->as_array())
+          room_types->push_back(type.is_string() ? std::string(type.as_string()) : std::string{});
+      }
+    }
+    return public_rooms(services, parse_limit(optional_int(body, "limit")), since ? parse_offset(*since) : 0, term,
+                        room_types);
+  });
+}
+
+}  // namespace domovoy

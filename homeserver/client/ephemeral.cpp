@@ -1,0 +1,84 @@
+// Typing notifications, receipts and read markers (modules/typing_notifications.md,
+// receipts.md, read_markers.md).
+#include "homeserver/client/room_access.hpp"
+#include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/random.hpp"
+
+namespace domovoy {
+
+using boost::beast::http::verb;
+
+namespace {
+
+void require_event_in_room(ClientServices& services, const std::string& room_id, const std::string& event_id) {
+  auto event = services.rooms.get_event(event_id);
+  if (!event || event->room_id != room_id) throw not_found("Event not found in room");
+}
+
+void put_receipt(ClientServices& services, const std::string& room_id, const std::string& user_id,
+                 const std::string& type, const std::string& event_id, const std::string& thread_id) {
+  require_event_in_room(services, room_id, event_id);
+  services.receipts.put(Receipt{room_id, type, user_id, event_id, now_ms(), thread_id, 0});
+  if (type == "m.read.private") services.notifier.wake_user(user_id);
+  else services.notifier.wake(services.rooms.joined_members(room_id));
+}
+
+void put_fully_read(ClientServices& services, const std::string& room_id, const std::string& user_id,
+                    const std::string& event_id) {
+  require_event_in_room(services, room_id, event_id);
+  services.account_data.put(user_id, room_id, "m.fully_read", json::object{{"event_id", event_id}});
+  services.notifier.wake_user(user_id);
+}
+
+}  // namespace
+
+void register_ephemeral_routes(http::Router& router, ClientServices& services) {
+  router.add_client(verb::put, "/rooms/{roomId}/typing/{userId}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      const auto& room_id = request.path_params[0];
+                      if (request.path_params[1] != request.user_id)
+                        throw forbidden("Cannot set typing for another user");
+                      auto body = request.json_body();
+                      const auto* typing = body.if_contains("typing");
+                      if (!typing) throw missing_param("Missing 'typing'");
+                      if (!typing->is_bool()) throw bad_json("'typing' must be a boolean");
+                      auto timeout = optional_int(body, "timeout").value_or(30000);
+                      require_joined(services, room_id, request.user_id);
+                      if (services.typing.set_typing(room_id, request.user_id, typing->as_bool(), timeout))
+                        services.notifier.wake(services.rooms.joined_members(room_id));
+                      return http::Response::json(json::object{});
+                    });
+
+  router.add_client(verb::post, "/rooms/{roomId}/receipt/{receiptType}/{eventId}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      const auto& room_id = request.path_params[0];
+                      const auto& type = request.path_params[1];
+                      const auto& event_id = request.path_params[2];
+                      auto body = request.json_body();
+                      if (type != "m.read" && type != "m.read.private" && type != "m.fully_read")
+                        throw invalid_param("Unknown receipt type " + type);
+                      auto thread_id = optional_string(body, "thread_id").value_or("");
+                      require_joined(services, room_id, request.user_id);
+                      if (type == "m.fully_read") put_fully_read(services, room_id, request.user_id, event_id);
+                      else put_receipt(services, room_id, request.user_id, type, event_id, thread_id);
+                      return http::Response::json(json::object{});
+                    });
+
+  router.add_client(verb::post, "/rooms/{roomId}/read_markers", http::Auth::required,
+                    [&services](http::Request& request) {
+                      const auto& room_id = request.path_params[0];
+                      auto body = request.json_body();
+                      auto fully_read = optional_string(body, "m.fully_read");
+                      auto read = optional_string(body, "m.read");
+                      auto read_private = optional_string(body, "m.read.private");
+                      require_joined(services, room_id, request.user_id);
+                      if (fully_read) put_fully_read(services, room_id, request.user_id, *fully_read);
+                      if (read) put_receipt(services, room_id, request.user_id, "m.read", *read, "");
+                      if (read_private)
+                        put_receipt(services, room_id, request.user_id, "m.read.private", *read_private, "");
+                      return http::Response::json(json::object{});
+                    });
+}
+
+}  // namespace domovoy

@@ -1,0 +1,37 @@
+#include "homeserver/client/event_format.hpp"
+
+#include "homeserver/core/json.hpp"
+#include "homeserver/core/random.hpp"
+
+namespace domovoy {
+
+json::object client_event(const Event& event, std::string_view viewer_user, std::string_view viewer_device,
+                          bool include_room_id) {
+  json::object out{{"type", event.type},
+                   {"content", event.content()},
+                   {"sender", event.sender},
+                   {"event_id", event.event_id},
+                   {"origin_server_ts", event.origin_server_ts}};
+  if (include_room_id) out["room_id"] = event.room_id;
+  if (event.state_key) out["state_key"] = *event.state_key;
+  if (const auto* redacts = event.content().if_contains("redacts")) out["redacts"] = *redacts;
+  json::object unsigned_data{{"age", std::max<std::int64_t>(0, now_ms() - event.origin_server_ts)}};
+  if (event.prev_content) {
+    unsigned_data["prev_content"] = *event.prev_content;
+    unsigned_data["replaces_state"] = event.replaces_state;
+    unsigned_data["prev_sender"] = event.prev_sender;
+  }
+  if (!event.txn_id.empty() && viewer_user == event.sender && viewer_device == event.txn_device)
+    unsigned_data["transaction_id"] = event.txn_id;
+  out["unsigned"] = std::move(unsigned_data);
+  return out;
+}
+
+json::object stripped_state_event(const Event& event) {
+  return {{"type", event.type},
+          {"state_key", event.state_key.value_or("")},
+          {"content", event.content()},
+          {"sender", event.sender}};
+}
+
+}  // namespace domovoy

@@ -1,0 +1,151 @@
+// Room membership: join, invite, leave, forget, kick, ban, unban, and the member lists.
+#include "homeserver/client/event_format.hpp"
+#include "homeserver/client/room_access.hpp"
+#include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
+
+namespace domovoy {
+
+using boost::beast::http::verb;
+
+namespace {
+
+http::Response join_room(ClientServices& services, http::Request& request, const std::string& target) {
+  auto body = request.json_body();
+  auto room_id = resolve_room_id_or_alias(services, target);
+  require_room(services, room_id);
+  services.rooms.send(room_id, EventDraft{"m.room.member", request.user_id, request.user_id,
+                                          own_member_content(services, request.user_id, "join", body), {}, {}});
+  return http::Response::json(json::object{{"room_id", room_id}});
+}
+
+std::string target_user(const json::object& body) {
+  auto user_id = required_string(body, "user_id");
+  if (!is_valid_user_id(user_id)) throw invalid_param("Invalid user_id");
+  return user_id;
+}
+
+// Changes another user's membership (invite, kick, ban, unban).
+http::Response set_membership(ClientServices& services, http::Request& request, const std::string& membership) {
+  auto body = request.json_body();
+  const auto& room_id = request.path_params[0];
+  require_room(services, room_id);
+  auto target = target_user(body);
+  json::object content{{"membership", membership}};
+  if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
+  if (membership == "invite") {
+    if (services.is_local_user(target) && !services.accounts.exists(target)) throw not_found("Unknown user " + target);
+    if (auto account = services.accounts.find(target); account && !account->displayname.empty())
+      content["displayname"] = account->displayname;
+  }
+  if (request.path.ends_with("/kick") || request.path.ends_with("/unban")) {
+    auto current = services.rooms.current_membership(room_id, target);
+    if (request.path.ends_with("/unban") && current != "ban") throw forbidden(target + " is not banned");
+    if (request.path.ends_with("/kick") && current != "join" && current != "invite" && current != "knock")
+      throw forbidden(target + " is not in the room");
+  }
+  services.rooms.send(room_id, EventDraft{"m.room.member", target, request.user_id, std::move(content), {}, {}});
+  return http::Response::json(json::object{});
+}
+
+// The state a user may see the members of: now when joined, at their leave otherwise.
+StatePtr member_state_for(ClientServices& services, const std::string& room_id, const std::string& user_id,
+                          std::optional<std::uint64_t> at) {
+  auto until = readable_until(services, room_id, user_id);
+  if (!until) throw forbidden("You are not a member of this room");
+  std::uint64_t position = at ? std::min(*at, *until) : *until;
+  auto event = services.rooms.last_event_at(room_id, position);
+  if (!event) return services.rooms.state_at_group(0);
+  return services.rooms.state_at_group(event->state_group_after);
+}
+
+}  // namespace
+
+void register_membership_routes(http::Router& router, ClientServices& services) {
+  router.add_client(verb::post, "/join/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
+    return join_room(services, request, request.path_params[0]);
+  });
+  router.add_client(verb::post, "/rooms/{roomId}/join", http::Auth::required, [&services](http::Request& request) {
+    return join_room(services, request, request.path_params[0]);
+  });
+  router.add_client(verb::post, "/rooms/{roomId}/invite", http::Auth::required,
+                    [&services](http::Request& request) { return set_membership(services, request, "invite"); });
+  router.add_client(verb::post, "/rooms/{roomId}/kick", http::Auth::required,
+                    [&services](http::Request& request) { return set_membership(services, request, "leave"); });
+  router.add_client(verb::post, "/rooms/{roomId}/ban", http::Auth::required,
+                    [&services](http::Request& request) { return set_membership(services, request, "ban"); });
+  router.add_client(verb::post, "/rooms/{roomId}/unban", http::Auth::required,
+                    [&services](http::Request& request) { return set_membership(services, request, "leave"); });
+
+  router.add_client(verb::post, "/rooms/{roomId}/leave", http::Auth::required, [&services](http::Request& request) {
+    auto body = request.json_body();
+    const auto& room_id = request.path_params[0];
+    require_room(services, room_id);
+    auto current = services.rooms.current_membership(room_id, request.user_id);
+    if (current == "leave") {
+      // Leaving a room one is not in changes nothing (Synapse answers the same way).
+      if (services.rooms.membership_record(room_id, request.user_id)) return http::Response::json(json::object{});
+      throw forbidden("You are not a member of this room");
+    }
+    services.rooms.send(room_id, EventDraft{"m.room.member", request.user_id, request.user_id,
+                                            own_member_content(services, request.user_id, "leave", body), {}, {}});
+    return http::Response::json(json::object{});
+  });
+
+  router.add_client(verb::post, "/rooms/{roomId}/forget", http::Auth::required, [&services](http::Request& request) {
+    const auto& room_id = request.path_params[0];
+    require_room(services, room_id);
+    if (!services.rooms.forget(room_id, request.user_id))
+      throw ApiError(400, "M_UNKNOWN", "You must leave the room before forgetting it");
+    return http::Response::json(json::object{});
+  });
+
+  router.add_client(verb::get, "/joined_rooms", http::Auth::required, [&services](http::Request& request) {
+    json::array rooms;
+    for (const auto& record : services.rooms.rooms_of_user(request.user_id))
+      if (record.membership == "join") rooms.push_back(json::string(record.room_id));
+    return http::Response::json(json::object{{"joined_rooms", std::move(rooms)}});
+  });
+
+  router.add_client(verb::get, "/rooms/{roomId}/joined_members", http::Auth::required,
+                    [&services](http::Request& request) {
+                      const auto& room_id = request.path_params[0];
+                      auto state = member_state_for(services, room_id, request.user_id, std::nullopt);
+                      json::object joined;
+                      for (auto it = state->lower_bound(StateKey{"m.room.member", ""});
+                           it != state->end() && it->first.type == "m.room.member"; ++it) {
+                        auto event = services.rooms.get_event(it->second);
+                        if (!event || event->membership() != "join") continue;
+                        json::object profile;
+                        const auto& content = event->content();
+                        profile["display_name"] = content.contains("displayname") ? content.at("displayname") : nullptr;
+                        profile["avatar_url"] = content.contains("avatar_url") ? content.at("avatar_url") : nullptr;
+                        joined[it->first.state_key] = std::move(profile);
+                      }
+                      return http::Response::json(json::object{{"joined", std::move(joined)}});
+                    });
+
+  router.add_client(verb::get, "/rooms/{roomId}/members", http::Auth::required, [&services](http::Request& request) {
+    const auto& room_id = request.path_params[0];
+    require_room(services, room_id);
+    std::optional<std::uint64_t> at;
+    if (auto token = request.query_param("at")) at = parse_stream_token(*token);
+    auto membership = request.query_param("membership");
+    auto not_membership = request.query_param("not_membership");
+    auto state = member_state_for(services, room_id, request.user_id, at);
+    json::array chunk;
+    for (auto it = state->lower_bound(StateKey{"m.room.member", ""});
+         it != state->end() && it->first.type == "m.room.member"; ++it) {
+      auto event = services.rooms.get_event(it->second);
+      if (!event) continue;
+      auto value = event->membership();
+      if (membership && value != *membership) continue;
+      if (not_membership && value == *not_membership) continue;
+      chunk.push_back(client_event(*event, request.user_id, request.device_id));
+    }
+    return http::Response::json(json::object{{"chunk", std::move(chunk)}});
+  });
+}
+
+}  // namespace domovoy

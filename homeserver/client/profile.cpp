@@ -1,0 +1,117 @@
+// Profiles (client-server-api: "Profiles"): a change is also sent as a new m.room.member event
+// into every room the user has joined, so other members see it. Presence status is kept in
+// memory (full presence is a later issue).
+#include <mutex>
+#include <unordered_map>
+
+#include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
+#include "homeserver/core/random.hpp"
+
+namespace domovoy {
+
+using boost::beast::http::verb;
+
+namespace {
+constexpr std::size_t kMaxDisplayname = 256;
+constexpr std::size_t kMaxAvatarUrl = 1000;
+
+Account existing_account(ClientServices& services, const std::string& user_id) {
+  if (!is_valid_user_id(user_id)) throw invalid_param("Invalid user id");
+  auto account = services.accounts.find(user_id);
+  if (!account || account->deactivated) throw not_found("Profile not found");
+  return *account;
+}
+
+void propagate_profile(ClientServices& services, const Account& account) {
+  for (const auto& record : services.rooms.rooms_of_user(account.user_id)) {
+    if (record.membership != "join") continue;
+    auto state = services.rooms.current_state(record.room_id);
+    auto member = services.rooms.state_event(state, "m.room.member", account.user_id);
+    json::object content = member ? member->content() : json::object{};
+    content["membership"] = "join";
+    if (account.displayname.empty()) content.erase("displayname");
+    else content["displayname"] = account.displayname;
+    if (account.avatar_url.empty()) content.erase("avatar_url");
+    else content["avatar_url"] = account.avatar_url;
+    try {
+      services.rooms.send(record.room_id, EventDraft{"m.room.member", account.user_id, account.user_id, content, {}, {}});
+    } catch (const ApiError&) {
+      // A room that refuses the update (e.g. power levels) keeps the old profile.
+    }
+  }
+}
+
+struct PresenceBook {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::pair<std::string, std::int64_t>> status;  // presence, since
+  std::unordered_map<std::string, std::string> messages;
+};
+}  // namespace
+
+void register_profile_routes(http::Router& router, ClientServices& services) {
+  router.add_client(verb::get, "/profile/{userId}", http::Auth::optional, [&services](http::Request& request) {
+    auto account = existing_account(services, request.path_params[0]);
+    json::object profile;
+    if (!account.displayname.empty()) profile["displayname"] = account.displayname;
+    if (!account.avatar_url.empty()) profile["avatar_url"] = account.avatar_url;
+    return http::Response::json(std::move(profile));
+  });
+  for (std::string field : {"displayname", "avatar_url"}) {
+    router.add_client(verb::get, "/profile/{userId}/" + field, http::Auth::optional,
+                      [&services, field](http::Request& request) {
+                        auto account = existing_account(services, request.path_params[0]);
+                        const auto& value = field == "displayname" ? account.displayname : account.avatar_url;
+                        if (value.empty()) throw not_found("Profile field not set");
+                        return http::Response::json(json::object{{field, value}});
+                      });
+    router.add_client(verb::put, "/profile/{userId}/" + field, http::Auth::required,
+                      [&services, field](http::Request& request) {
+                        if (request.path_params[0] != request.user_id)
+                          throw forbidden("Cannot set another user's profile");
+                        auto body = request.json_body();
+                        auto value = optional_string(body, field).value_or("");
+                        if (value.size() > (field == "displayname" ? kMaxDisplayname : kMaxAvatarUrl))
+                          throw invalid_param(field + " is too long");
+                        if (field == "avatar_url" && !value.empty() && value.rfind("mxc://", 0) != 0)
+                          throw invalid_param("avatar_url must be an mxc:// URI");
+                        auto account = existing_account(services, request.user_id);
+                        (field == "displayname" ? account.displayname : account.avatar_url) = value;
+                        services.accounts.save(account);
+                        propagate_profile(services, account);
+                        return http::Response::json(json::object{});
+                      });
+  }
+
+  auto presence = std::make_shared<PresenceBook>();
+  router.add_client(verb::get, "/presence/{userId}/status", http::Auth::required,
+                    [&services, presence](http::Request& request) {
+                      existing_account(services, request.path_params[0]);
+                      std::lock_guard lock(presence->mutex);
+                      auto it = presence->status.find(request.path_params[0]);
+                      json::object out{{"presence", it == presence->status.end() ? "offline" : it->second.first}};
+                      if (it != presence->status.end()) {
+                        out["last_active_ago"] = std::max<std::int64_t>(0, now_ms() - it->second.second);
+                        out["currently_active"] = it->second.first == "online";
+                        if (auto message = presence->messages.find(request.path_params[0]);
+                            message != presence->messages.end() && !message->second.empty())
+                          out["status_msg"] = message->second;
+                      }
+                      return http::Response::json(std::move(out));
+                    });
+  router.add_client(verb::put, "/presence/{userId}/status", http::Auth::required,
+                    [presence](http::Request& request) {
+                      if (request.path_params[0] != request.user_id) throw forbidden("Cannot set another user's presence");
+                      auto body = request.json_body();
+                      auto state = required_string(body, "presence");
+                      if (state != "online" && state != "offline" && state != "unavailable")
+                        throw invalid_param("presence must be online, offline or unavailable");
+                      std::lock_guard lock(presence->mutex);
+                      presence->status[request.user_id] = {state, now_ms()};
+                      presence->messages[request.user_id] = optional_string(body, "status_msg").value_or("");
+                      return http::Response::json(json::object{});
+                    });
+}
+
+}  // namespace domovoy

@@ -1,0 +1,100 @@
+#include "homeserver/client/room_access.hpp"
+
+#include <charconv>
+
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
+#include "homeserver/core/json.hpp"
+
+namespace domovoy {
+
+void require_room(ClientServices& services, const std::string& room_id) {
+  if (!is_valid_room_id(room_id)) throw invalid_param("Invalid room id");
+  if (!services.rooms.room_exists(room_id)) throw not_found("Unknown room");
+}
+
+void require_joined(ClientServices& services, const std::string& room_id, const std::string& user_id) {
+  require_room(services, room_id);
+  if (services.rooms.current_membership(room_id, user_id) != "join")
+    throw forbidden("You are not joined to room " + room_id);
+}
+
+std::optional<std::uint64_t> readable_until(ClientServices& services, const std::string& room_id,
+                                            const std::string& user_id) {
+  auto record = services.rooms.membership_record(room_id, user_id);
+  if (!record) return std::nullopt;
+  if (record->membership == "join") return services.rooms.current_stream();
+  return record->stream;
+}
+
+namespace {
+std::string history_visibility(ClientServices& services, const StatePtr& state) {
+  auto event = services.rooms.state_event(state, "m.room.history_visibility", "");
+  if (!event) return "shared";
+  const auto* value = event->content().if_contains("history_visibility");
+  return value && value->is_string() ? std::string(value->as_string()) : "shared";
+}
+}  // namespace
+
+bool can_see_event(ClientServices& services, const std::string& user_id, const Event& event) {
+  auto state = services.rooms.state_at_group(event.state_group_before);
+  auto visibility = history_visibility(services, state);
+  if (visibility == "world_readable") return true;
+  auto membership_then = services.rooms.membership_in(state, user_id);
+  // A user's own membership event is always visible to them.
+  if (event.type == "m.room.member" && event.state_key == user_id) return true;
+  if (membership_then == "join") return true;
+  if (visibility == "invited" && membership_then == "invite") return true;
+  if (visibility == "shared") return services.rooms.current_membership(event.room_id, user_id) == "join";
+  return false;
+}
+
+std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias) {
+  auto stored = services.database.get(storage::Table::alias_roomid, alias);
+  if (!stored) return std::nullopt;
+  return std::string(parse_stored_json(*stored).as_object()["room_id"].as_string());
+}
+
+void store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
+                 const std::string& creator) {
+  storage::WriteBatch batch;
+  batch.put(storage::Table::alias_roomid, alias, to_json(json::object{{"room_id", room_id}, {"creator", creator}}));
+  services.database.write(std::move(batch));
+}
+
+std::string resolve_room_id_or_alias(ClientServices& services, const std::string& target) {
+  if (!target.empty() && target.front() == '#') {
+    if (!is_valid_room_alias(target)) throw invalid_param("Invalid room alias");
+    auto room_id = lookup_alias(services, target);
+    if (!room_id) throw not_found("Room alias " + target + " not found");
+    return *room_id;
+  }
+  if (!is_valid_room_id(target)) throw invalid_param("Invalid room id or alias");
+  return target;
+}
+
+json::object own_member_content(ClientServices& services, const std::string& user_id, const std::string& membership,
+                                const json::object& body) {
+  json::object content{{"membership", membership}};
+  if (membership == "join" || membership == "knock") {
+    if (auto account = services.accounts.find(user_id)) {
+      if (!account->displayname.empty()) content["displayname"] = account->displayname;
+      if (!account->avatar_url.empty()) content["avatar_url"] = account->avatar_url;
+    }
+  }
+  if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
+  return content;
+}
+
+std::string stream_token(std::uint64_t position) { return "s" + std::to_string(position); }
+
+std::uint64_t parse_stream_token(const std::string& token) {
+  if (token.size() < 2 || (token[0] != 's' && token[0] != 't')) throw invalid_param("Invalid pagination token");
+  std::uint64_t value = 0;
+  auto end = token.data() + token.size();
+  auto result = std::from_chars(token.data() + 1, end, value);
+  if (result.ec != std::errc{} || (result.ptr != end && *result.ptr != '_')) throw invalid_param("Invalid pagination token");
+  return value;
+}
+
+}  // namespace domovoy

@@ -1,0 +1,39 @@
+#pragma once
+// Questions several client API areas ask about a room and a user: who may see which event,
+// whether the user is in the room, how an alias resolves, what a join event carries.
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+#include "homeserver/client/services.hpp"
+#include "homeserver/core/json.hpp"
+
+namespace domovoy {
+
+// Throws 404 M_NOT_FOUND for an unknown room.
+void require_room(ClientServices& services, const std::string& room_id);
+// Throws 403 M_FORBIDDEN unless the user is joined now.
+void require_joined(ClientServices& services, const std::string& room_id, const std::string& user_id);
+// The stream position up to which the user may read the room: now when joined, the leave
+// event when they left. nullopt when they were never in the room.
+std::optional<std::uint64_t> readable_until(ClientServices& services, const std::string& room_id,
+                                            const std::string& user_id);
+// History visibility (modules/history_visibility.md) for one event.
+bool can_see_event(ClientServices& services, const std::string& user_id, const Event& event);
+
+// "#alias:server" or "!room" -> room id; throws 404 for an unknown alias, 400 for garbage.
+std::string resolve_room_id_or_alias(ClientServices& services, const std::string& room_id_or_alias);
+std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias);
+void store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
+                 const std::string& creator);
+
+// m.room.member content for a membership change by the user themself, with their profile.
+boost::json::object own_member_content(ClientServices& services, const std::string& user_id,
+                                       const std::string& membership, const boost::json::object& body);
+// Stream token text used in /sync, /messages and /context: "s<position>".
+std::string stream_token(std::uint64_t position);
+// Parses "s123", "s123_4", "t123" and the like; throws 400 M_INVALID_PARAM.
+std::uint64_t parse_stream_token(const std::string& token);
+
+}  // namespace domovoy

@@ -1,0 +1,27 @@
+#pragma once
+// One registration function per API area; app/main.cpp calls them all.
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/object.hpp>
+
+#include "homeserver/client/services.hpp"
+#include "homeserver/core/json.hpp"
+#include "homeserver/http/router.hpp"
+
+namespace domovoy {
+
+void register_discovery_routes(http::Router& router, ClientServices& services);
+void register_account_routes(http::Router& router, ClientServices& services);
+void register_device_routes(http::Router& router, ClientServices& services);
+void register_profile_routes(http::Router& router, ClientServices& services);
+void register_room_creation_routes(http::Router& router, ClientServices& services);
+void register_membership_routes(http::Router& router, ClientServices& services);
+void register_room_event_routes(http::Router& router, ClientServices& services);
+void register_directory_routes(http::Router& router, ClientServices& services);
+void register_ephemeral_routes(http::Router& router, ClientServices& services);
+void register_account_data_routes(http::Router& router, ClientServices& services);
+void register_push_rule_routes(http::Router& router, ClientServices& services);
+void register_sync_routes(http::Router& router, ClientServices& services, boost::asio::thread_pool& pool);
+
+boost::json::object default_push_rules(const std::string& user_id);
+
+}  // namespace domovoy

@@ -1,0 +1,32 @@
+#pragma once
+// The parts of the server that client-server handlers use, handed to each API area's routes.
+#include "homeserver/accounts/account_store.hpp"
+#include "homeserver/client/user_interactive_auth.hpp"
+#include "homeserver/core/config.hpp"
+#include "homeserver/rooms/room_engine.hpp"
+#include "homeserver/sync/account_data_store.hpp"
+#include "homeserver/sync/notifier.hpp"
+#include "homeserver/sync/receipt_store.hpp"
+#include "homeserver/sync/typing.hpp"
+#include "storage/database.hpp"
+
+namespace domovoy {
+
+struct ClientServices {
+  const Config& config;
+  storage::Database& database;
+  RoomEngine& rooms;
+  AccountStore& accounts;
+  AccountDataStore& account_data;
+  ReceiptStore& receipts;
+  TypingTracker& typing;
+  Notifier& notifier;
+  UserInteractiveAuth& uia;
+
+  std::string user_id_for(std::string_view localpart) const {
+    return "@" + std::string(localpart) + ":" + config.server_name;
+  }
+  bool is_local_user(std::string_view user_id) const;
+};
+
+}  // namespace domovoy

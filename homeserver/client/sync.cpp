@@ -1,0 +1,371 @@
+// GET /sync (client-server-api: "Syncing"): initial and incremental, long-polling, filters,
+// joined/invited/left rooms with timeline, state, ephemeral and account data.
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <charconv>
+#include <set>
+
+#include "homeserver/client/event_format.hpp"
+#include "homeserver/client/room_access.hpp"
+#include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/http/blocking.hpp"
+#include "homeserver/sync/filter.hpp"
+#include "storage/key_codec.hpp"
+
+namespace domovoy {
+
+using boost::beast::http::verb;
+
+namespace {
+
+constexpr std::size_t kDefaultTimelineLimit = 10;
+constexpr std::int64_t kMaxTimeoutMs = 60000;
+
+struct SyncToken {
+  std::uint64_t stream = 0;
+  std::uint64_t typing = 0;
+};
+
+SyncToken parse_since(const std::string& text) {
+  SyncToken token;
+  token.stream = parse_stream_token(text);
+  if (auto underscore = text.find('_'); underscore != std::string::npos) {
+    auto begin = text.data() + underscore + 1;
+    auto end = text.data() + text.size();
+    if (std::from_chars(begin, end, token.typing).ec != std::errc{}) throw invalid_param("Invalid since token");
+  }
+  return token;
+}
+
+struct SyncRequest {
+  std::string user_id;
+  std::string device_id;
+  std::optional<SyncToken> since;
+  SyncFilter filter;
+  bool full_state = false;
+};
+
+SyncFilter load_filter(ClientServices& services, const std::string& user_id, const std::string& text) {
+  if (text.empty()) return {};
+  if (text.front() == '{') return parse_sync_filter(parse_json_object(text));
+  std::uint64_t id = 0;
+  if (std::from_chars(text.data(), text.data() + text.size(), id).ec != std::errc{})
+    throw invalid_param("filter must be a filter id or a JSON object");
+  auto stored = services.database.get(storage::Table::userfilter_filter, storage::key_prefix({user_id}) + storage::be64(id));
+  if (!stored) throw not_found("Filter not found");
+  return parse_sync_filter(parse_stored_json(*stored).as_object());
+}
+
+class SyncBuilder {
+ public:
+  SyncBuilder(ClientServices& services, const SyncRequest& request) : services_(services), request_(request) {}
+
+  // Returns the response, and whether it holds anything new for an incremental sync.
+  std::pair<json::object, bool> build() {
+    upto_ = services_.rooms.current_stream();
+    typing_now_ = services_.typing.serial();
+    json::object join, invite, leave;
+    for (const auto& record : services_.rooms.rooms_of_user(request_.user_id)) {
+      if (!request_.filter.includes_room(record.room_id)) continue;
+      if (record.stream > upto_) continue;  // not yet visible at this position
+      if (record.membership == "join") {
+        if (auto room = joined_room(record)) join[record.room_id] = std::move(*room);
+      } else if (record.membership == "invite") {
+        if (!since() || record.stream > since_stream()) invite[record.room_id] = invited_room(record);
+      } else if (record.membership == "leave" || record.membership == "ban") {
+        if (record.forgotten) continue;
+        bool changed = since() && record.stream > since_stream();
+        if (changed || (!since() && request_.filter.include_leave) || (request_.filter.include_leave && request_.full_state))
+          leave[record.room_id] = left_room(record);
+      }
+    }
+    json::array global_data;
+    for (const auto& item : services_.account_data.changed(request_.user_id, since_stream(), upto_)) {
+      if (!item.room_id.empty() || !request_.filter.account_data.matches(item.type, request_.user_id)) continue;
+      global_data.push_back(json::object{{"type", item.type}, {"content", item.content}});
+    }
+    bool changed = !join.empty() || !invite.empty() || !leave.empty() || !global_data.empty();
+    json::object response{
+        {"next_batch", stream_token(upto_) + "_" + std::to_string(typing_now_)},
+        {"rooms", json::object{{"join", std::move(join)}, {"invite", std::move(invite)}, {"leave", std::move(leave)},
+                               {"knock", json::object{}}}},
+        {"account_data", json::object{{"events", std::move(global_data)}}},
+        {"presence", json::object{{"events", json::array{}}}},
+        {"to_device", json::object{{"events", json::array{}}}},
+        {"device_lists", json::object{{"changed", json::array{}}, {"left", json::array{}}}},
+        {"device_one_time_keys_count", json::object{}},
+    };
+    return {std::move(response), changed};
+  }
+
+ private:
+  bool since() const { return request_.since.has_value(); }
+  std::uint64_t since_stream() const { return request_.since ? request_.since->stream : 0; }
+
+  json::object format(const Event& event) const {
+    return client_event(event, request_.user_id, request_.device_id, false);
+  }
+
+  // Timeline events with from < stream <= to, newest `limit` of those matching the filter.
+  std::pair<std::vector<EventPtr>, bool> timeline(const std::string& room_id, std::uint64_t from, std::uint64_t to) {
+    std::size_t limit = request_.filter.timeline.limit.value_or(kDefaultTimelineLimit);
+    std::vector<EventPtr> picked;
+    bool limited = false;
+    std::uint64_t cursor = to;
+    for (int page = 0; page < 20 && cursor > from; ++page) {
+      auto events = services_.rooms.room_events(room_id, from, cursor, limit + 1, true);
+      if (events.empty()) break;
+      for (const auto& event : events) {
+        cursor = event->stream - 1;
+        if (!request_.filter.timeline.matches(*event)) continue;
+        if (picked.size() == limit) {
+          limited = true;
+          break;
+        }
+        picked.push_back(event);
+      }
+      if (limited || events.size() < limit + 1) break;
+    }
+    std::reverse(picked.begin(), picked.end());
+    return {picked, limited};
+  }
+
+  StatePtr state_after_position(const std::string& room_id, std::uint64_t position) {
+    auto event = services_.rooms.last_event_at(room_id, position);
+    return services_.rooms.state_at_group(event ? event->state_group_after : 0);
+  }
+
+  json::array state_section(const std::string& room_id, const std::vector<EventPtr>& timeline_events,
+                            std::uint64_t timeline_end, bool full, std::uint64_t previous_position) {
+    StatePtr at_start = timeline_events.empty()
+                            ? state_after_position(room_id, timeline_end)
+                            : services_.rooms.state_at_group(timeline_events.front()->state_group_before);
+    StatePtr previous = full ? services_.rooms.state_at_group(0) : state_after_position(room_id, previous_position);
+    const auto& state_filter = request_.filter.state;
+    std::set<std::string> needed_members;
+    if (state_filter.lazy_load_members) {
+      for (const auto& event : timeline_events) needed_members.insert(event->sender);
+      needed_members.insert(request_.user_id);
+    }
+    std::set<std::string> in_timeline;
+    for (const auto& event : timeline_events) in_timeline.insert(event->event_id);
+    json::array out;
+    for (const auto& [key, event_id] : *at_start) {
+      if (in_timeline.count(event_id)) continue;
+      auto old = previous->find(key);
+      bool unchanged = old != previous->end() && old->second == event_id;
+      if (unchanged && !(state_filter.lazy_load_members && key.type == "m.room.member" && full)) continue;
+      if (key.type == "m.room.member" && state_filter.lazy_load_members && !needed_members.count(key.state_key))
+        continue;
+      auto event = services_.rooms.get_event(event_id);
+      if (!event || !state_filter.matches(event->type, event->sender)) continue;
+      out.push_back(format(*event));
+    }
+    return out;
+  }
+
+  json::object summary(const StatePtr& state) {
+    std::int64_t joined = 0, invited = 0;
+    json::array heroes;
+    for (auto it = state->lower_bound(StateKey{"m.room.member", ""});
+         it != state->end() && it->first.type == "m.room.member"; ++it) {
+      auto event = services_.rooms.get_event(it->second);
+      if (!event) continue;
+      auto membership = event->membership();
+      if (membership == "join") ++joined;
+      if (membership == "invite") ++invited;
+      if ((membership == "join" || membership == "invite") && it->first.state_key != request_.user_id &&
+          heroes.size() < 5)
+        heroes.push_back(json::string(it->first.state_key));
+    }
+    return {{"m.heroes", std::move(heroes)}, {"m.joined_member_count", joined}, {"m.invited_member_count", invited}};
+  }
+
+  json::object ephemeral(const std::string& room_id, bool initial) {
+    json::array events;
+    if (initial || services_.typing.room_serial(room_id) > request_.since->typing ||
+        request_.since->typing > typing_now_) {
+      auto typing = services_.typing.typing_users(room_id);
+      if (!initial || !typing.empty()) {
+        json::array users;
+        for (const auto& user : typing) users.push_back(json::string(user));
+        if (request_.filter.ephemeral.matches("m.typing", ""))
+          events.push_back(json::object{{"type", "m.typing"}, {"content", json::object{{"user_ids", std::move(users)}}}});
+      }
+    }
+    json::object receipts;
+    for (const auto& receipt : services_.receipts.changed(room_id, initial ? 0 : since_stream(), upto_)) {
+      if (receipt.type == "m.read.private" && receipt.user_id != request_.user_id) continue;
+      json::object data{{"ts", receipt.ts}};
+      if (!receipt.thread_id.empty()) data["thread_id"] = receipt.thread_id;
+      auto& by_event = receipts[receipt.event_id];
+      if (!by_event.is_object()) by_event = json::object{};
+      auto& by_type = by_event.as_object()[receipt.type];
+      if (!by_type.is_object()) by_type = json::object{};
+      by_type.as_object()[receipt.user_id] = std::move(data);
+    }
+    if (!receipts.empty() && request_.filter.ephemeral.matches("m.receipt", ""))
+      events.push_back(json::object{{"type", "m.receipt"}, {"content", std::move(receipts)}});
+    return {{"events", std::move(events)}};
+  }
+
+  json::object unread_counts(const std::string& room_id) {
+    std::uint64_t read_position = 0;
+    for (auto type : {"m.read", "m.read.private"}) {
+      if (auto receipt = services_.receipts.get(room_id, type, request_.user_id))
+        if (auto event = services_.rooms.get_event(receipt->event_id))
+          read_position = std::max(read_position, event->stream);
+    }
+    std::int64_t notifications = 0, highlights = 0;
+    for (const auto& event : services_.rooms.room_events(room_id, read_position, upto_, 500, true)) {
+      if (event->sender == request_.user_id) break;  // one's own message marks everything before it read
+      if (event->type != "m.room.message" && event->type != "m.room.encrypted") continue;
+      const auto& content = event->content();
+      if (const auto* msgtype = content.if_contains("msgtype"); msgtype && msgtype->is_string() &&
+                                                                 msgtype->as_string() == "m.notice")
+        continue;
+      ++notifications;
+      if (const auto* mentions = content.if_contains("m.mentions"); mentions && mentions->is_object()) {
+        const auto& object = mentions->as_object();
+        bool mentioned = false;
+        if (const auto* users = object.if_contains("user_ids"); users && users->is_array())
+          for (const auto& user : users->as_array()) mentioned = mentioned || (user.is_string() && user.as_string() == request_.user_id);
+        if (const auto* room = object.if_contains("room"); room && room->is_bool() && room->as_bool()) mentioned = true;
+        if (mentioned) ++highlights;
+      }
+    }
+    return {{"notification_count", notifications}, {"highlight_count", highlights}};
+  }
+
+  json::array room_account_data(const std::string& room_id, bool initial) {
+    json::array events;
+    for (const auto& item : services_.account_data.changed(request_.user_id, initial ? 0 : since_stream(), upto_)) {
+      if (item.room_id != room_id || !request_.filter.room_account_data.matches(item.type, request_.user_id)) continue;
+      events.push_back(json::object{{"type", item.type}, {"content", item.content}});
+    }
+    return events;
+  }
+
+  std::optional<json::object> joined_room(const MembershipRecord& record) {
+    const auto& room_id = record.room_id;
+    bool newly_joined = since() && record.stream > since_stream();
+    bool initial = !since() || newly_joined;
+    std::uint64_t from = (since() && !newly_joined) ? since_stream() : 0;
+    auto [events, limited] = timeline(room_id, from, upto_);
+    bool full = initial || request_.full_state;
+    json::array state;
+    if (full || limited) state = state_section(room_id, events, upto_, full, since_stream());
+    auto ephemeral_events = ephemeral(room_id, initial);
+    auto account_data = room_account_data(room_id, initial);
+    bool has_news = !events.empty() || !state.empty() || !ephemeral_events["events"].as_array().empty() ||
+                    !account_data.empty();
+    if (!initial && !has_news && !request_.full_state) return std::nullopt;
+    json::array timeline_json;
+    for (const auto& event : events) timeline_json.push_back(format(*event));
+    std::uint64_t prev = events.empty() ? upto_ : events.front()->stream - 1;
+    json::object room{
+        {"timeline", json::object{{"events", std::move(timeline_json)},
+                                  {"limited", limited || (initial && !events.empty() && events.front()->stream > 1 &&
+                                                          limited)},
+                                  {"prev_batch", stream_token(prev)}}},
+        {"state", json::object{{"events", std::move(state)}}},
+        {"ephemeral", std::move(ephemeral_events)},
+        {"account_data", json::object{{"events", std::move(account_data)}}},
+        {"unread_notifications", unread_counts(room_id)},
+        {"summary", summary(services_.rooms.current_state(room_id))},
+    };
+    return room;
+  }
+
+  json::object invited_room(const MembershipRecord& record) {
+    auto state = services_.rooms.current_state(record.room_id);
+    json::array events;
+    for (auto type : {"m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
+                      "m.room.encryption", "m.room.topic"})
+      if (auto event = services_.rooms.state_event(state, type, "")) events.push_back(stripped_state_event(*event));
+    if (auto invite = services_.rooms.get_event(record.event_id)) {
+      auto stripped = stripped_state_event(*invite);
+      stripped["event_id"] = invite->event_id;
+      stripped["origin_server_ts"] = invite->origin_server_ts;
+      events.push_back(std::move(stripped));
+      if (auto inviter = services_.rooms.state_event(state, "m.room.member", invite->sender))
+        events.push_back(stripped_state_event(*inviter));
+    }
+    return {{"invite_state", json::object{{"events", std::move(events)}}}};
+  }
+
+  json::object left_room(const MembershipRecord& record) {
+    std::uint64_t from = since() ? since_stream() : 0;
+    auto [events, limited] = timeline(record.room_id, from, record.stream);
+    json::array state;
+    if (!since() || limited || request_.full_state)
+      state = state_section(record.room_id, events, record.stream, !since() || request_.full_state, since_stream());
+    json::array timeline_json;
+    for (const auto& event : events) timeline_json.push_back(format(*event));
+    std::uint64_t prev = events.empty() ? record.stream : events.front()->stream - 1;
+    return {{"timeline", json::object{{"events", std::move(timeline_json)},
+                                      {"limited", limited},
+                                      {"prev_batch", stream_token(prev)}}},
+            {"state", json::object{{"events", std::move(state)}}},
+            {"account_data", json::object{{"events", json::array{}}}}};
+  }
+
+  ClientServices& services_;
+  const SyncRequest& request_;
+  std::uint64_t upto_ = 0;
+  std::uint64_t typing_now_ = 0;
+};
+
+boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, boost::asio::thread_pool& pool,
+                                                    http::Request& request) {
+  SyncRequest sync;
+  sync.user_id = request.user_id;
+  sync.device_id = request.device_id;
+  if (auto since = request.query_param("since"); since && !since->empty()) sync.since = parse_since(*since);
+  sync.full_state = request.query_param("full_state").value_or("false") == "true";
+  std::int64_t timeout = 0;
+  if (auto text = request.query_param("timeout")) {
+    try {
+      timeout = std::clamp<std::int64_t>(std::stoll(*text), 0, kMaxTimeoutMs);
+    } catch (const std::exception&) {
+      throw invalid_param("timeout must be an integer");
+    }
+  }
+  auto filter_text = request.query_param("filter").value_or("");
+  sync.filter = co_await http::run_blocking(pool, [&] { return load_filter(services, sync.user_id, filter_text); });
+  if (auto presence = request.query_param("set_presence");
+      presence && *presence != "online" && *presence != "offline" && *presence != "unavailable")
+    throw invalid_param("set_presence must be online, offline or unavailable");
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
+  auto executor = co_await boost::asio::this_coro::executor;
+  while (true) {
+    auto registration = services.notifier.listen(sync.user_id, executor);
+    auto [body, changed] = co_await http::run_blocking(pool, [&] { return SyncBuilder(services, sync).build(); });
+    bool give_up = !sync.since || changed || sync.full_state || std::chrono::steady_clock::now() >= deadline;
+    if (give_up) co_return http::Response::json(std::move(body));
+    auto& waiter = registration->waiter();
+    if (!waiter.woken.load()) {
+      waiter.timer.expires_at(deadline);
+      boost::system::error_code ec;
+      co_await waiter.timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      if (!waiter.woken.load()) {
+        // Timed out with nothing new: answer with the empty response built above.
+        co_return http::Response::json(std::move(body));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void register_sync_routes(http::Router& router, ClientServices& services, boost::asio::thread_pool& pool) {
+  auto handler = [&services, &pool](http::Request& request) { return sync_handler(services, pool, request); };
+  router.add_async(verb::get, "/_matrix/client/v3/sync", http::Auth::required, handler);
+  router.add_async(verb::get, "/_matrix/client/r0/sync", http::Auth::required, handler);
+}
+
+}  // namespace domovoy

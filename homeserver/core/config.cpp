@@ -1,0 +1,125 @@
+#include "homeserver/core/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "homeserver/core/identifiers.hpp"
+#include "homeserver/events/room_version.hpp"
+
+namespace domovoy {
+
+namespace {
+template <typename T>
+void read(const YAML::Node& node, const char* key, T& target, const std::string& path) {
+  if (!node || !node[key]) return;
+  try {
+    target = node[key].as<T>();
+  } catch (const YAML::Exception& error) {
+    throw ConfigError("config key '" + path + key + "' has a bad value: " + error.msg);
+  }
+}
+
+void read_rate(const YAML::Node& node, const char* key, RateLimitConfig& target) {
+  if (!node || !node[key]) return;
+  read(node[key], "per_second", target.per_second, std::string("rate_limits.") + key + ".");
+  read(node[key], "burst", target.burst, std::string("rate_limits.") + key + ".");
+}
+
+const std::vector<std::string> kTopLevelKeys = {
+    "server_name", "listen", "data_dir", "public_baseurl", "federation_delegate", "registration", "rate_limits",
+    "rooms", "limits", "password_hashing", "threads", "storage", "log_level"};
+}  // namespace
+
+std::string Config::base_url() const {
+  if (!public_baseurl.empty()) return public_baseurl.back() == '/' ? public_baseurl : public_baseurl + "/";
+  return "http://" + listen_address + ":" + std::to_string(listen_port) + "/";
+}
+
+void parse_listen(Config& config, const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw ConfigError("listen must be ADDRESS:PORT, got '" + listen + "'");
+  auto address = listen.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw ConfigError("listen port is not a number in '" + listen + "'");
+  }
+  if (port < 0 || port > 65535) throw ConfigError("listen port out of range in '" + listen + "'");
+  config.listen_address = address;
+  config.listen_port = static_cast<unsigned short>(port);
+}
+
+Config load_config_file(const std::string& path, Config config) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& error) {
+    throw ConfigError("cannot read config " + path + ": " + error.msg);
+  }
+  if (root.IsNull()) return config;
+  if (!root.IsMap()) throw ConfigError("config " + path + " must be a YAML mapping");
+  for (const auto& entry : root) {
+    auto key = entry.first.as<std::string>();
+    if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end())
+      throw ConfigError("unknown config key '" + key + "' in " + path);
+  }
+  read(root, "server_name", config.server_name, "");
+  if (root["listen"]) parse_listen(config, root["listen"].as<std::string>());
+  read(root, "data_dir", config.data_dir, "");
+  read(root, "public_baseurl", config.public_baseurl, "");
+  read(root, "federation_delegate", config.federation_delegate, "");
+  read(root, "log_level", config.log_level, "");
+  if (auto registration = root["registration"]) {
+    read(registration, "enabled", config.registration_enabled, "registration.");
+    read(registration, "tokens", config.registration_tokens, "registration.");
+    read(registration, "shared_secret", config.registration_shared_secret, "registration.");
+  }
+  if (auto rates = root["rate_limits"]) {
+    read(rates, "enabled", config.rate_limits_enabled, "rate_limits.");
+    read_rate(rates, "per_user", config.rate_per_user);
+    read_rate(rates, "per_address", config.rate_per_address);
+    read_rate(rates, "login", config.rate_login);
+  }
+  if (auto rooms = root["rooms"]) read(rooms, "default_version", config.default_room_version, "rooms.");
+  if (auto limits = root["limits"]) {
+    read(limits, "max_body_bytes", config.max_body_bytes, "limits.");
+    read(limits, "max_connections", config.max_connections, "limits.");
+    read(limits, "header_timeout_s", config.header_timeout_s, "limits.");
+    read(limits, "idle_timeout_s", config.idle_timeout_s, "limits.");
+  }
+  if (auto hashing = root["password_hashing"]) {
+    read(hashing, "ops_limit", config.password_ops_limit, "password_hashing.");
+    read(hashing, "mem_limit_mb", config.password_mem_limit_mb, "password_hashing.");
+  }
+  if (auto threads = root["threads"]) {
+    read(threads, "network", config.network_threads, "threads.");
+    read(threads, "blocking", config.blocking_threads, "threads.");
+  }
+  if (auto storage = root["storage"]) {
+    read(storage, "sync_writes", config.sync_writes, "storage.");
+    read(storage, "block_cache_mb", config.block_cache_mb, "storage.");
+  }
+  return config;
+}
+
+void validate_config(const Config& config) {
+  if (!is_valid_server_name(config.server_name))
+    throw ConfigError("server_name '" + config.server_name + "' is not a valid Matrix server name");
+  if (!find_room_version(config.default_room_version))
+    throw ConfigError("rooms.default_version '" + config.default_room_version + "' is not supported (10, 11, 12)");
+  if (config.data_dir.empty()) throw ConfigError("data_dir must not be empty");
+  if (config.network_threads == 0 || config.blocking_threads == 0) throw ConfigError("threads must be at least 1");
+  if (config.max_body_bytes < 1024) throw ConfigError("limits.max_body_bytes must be at least 1024");
+  if (config.password_ops_limit < 1 || config.password_mem_limit_mb < 8)
+    throw ConfigError("password_hashing is weaker than argon2id allows (ops_limit >= 1, mem_limit_mb >= 8)");
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end())
+    throw ConfigError("log_level '" + config.log_level + "' is not one of trace, debug, info, warn, error");
+  for (auto rate : {config.rate_per_user, config.rate_per_address, config.rate_login})
+    if (rate.per_second <= 0 || rate.burst < 1) throw ConfigError("rate limits need per_second > 0 and burst >= 1");
+}
+
+}  // namespace domovoy

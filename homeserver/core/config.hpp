@@ -1,0 +1,65 @@
+#pragma once
+// The server's configuration: YAML (docs/configuration.md documents every key), overridden by
+// command-line flags. Every key has a default, so an empty config is the embedded demo server.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace domovoy {
+
+struct RateLimitConfig {
+  double per_second;
+  double burst;
+};
+
+struct Config {
+  std::string server_name = "localhost";
+  std::string listen_address = "127.0.0.1";
+  unsigned short listen_port = 8008;
+  std::string data_dir = "./domovoy-data";
+  std::string public_baseurl;         // default: http://<listen>/
+  std::string federation_delegate;    // served as /.well-known/matrix/server when set
+
+  bool registration_enabled = true;
+  std::vector<std::string> registration_tokens;  // when non-empty, registration needs one
+  std::string registration_shared_secret;        // enables /_synapse/admin/v1/register
+
+  bool rate_limits_enabled = true;
+  RateLimitConfig rate_per_user{20, 200};
+  RateLimitConfig rate_per_address{50, 500};
+  RateLimitConfig rate_login{3, 30};
+
+  std::string default_room_version = "12";
+
+  std::size_t max_body_bytes = 65536;
+  std::size_t max_connections = 20000;
+  unsigned header_timeout_s = 30;
+  unsigned idle_timeout_s = 75;
+
+  unsigned long long password_ops_limit = 2;
+  std::size_t password_mem_limit_mb = 64;
+
+  unsigned network_threads = 2;
+  unsigned blocking_threads = 32;
+
+  bool sync_writes = true;
+  std::size_t block_cache_mb = 64;
+  std::string log_level = "info";
+
+  std::string base_url() const;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads a YAML file over the defaults. Throws ConfigError naming the bad key.
+Config load_config_file(const std::string& path, Config base = {});
+// "host:port" -> fields; throws ConfigError.
+void parse_listen(Config& config, const std::string& listen);
+// Checks the combination of values; throws ConfigError.
+void validate_config(const Config& config);
+
+}  // namespace domovoy

@@ -1,0 +1,48 @@
+#pragma once
+// What a handler sees of an HTTP request and what it returns.
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace domovoy::http {
+
+struct Request {
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string path;                                 // raw path, without the query
+  std::multimap<std::string, std::string> query;    // percent-decoded
+  std::map<std::string, std::string> headers;       // lower-cased names
+  std::string body;
+  std::string remote_address;
+  std::vector<std::string> path_params;             // percent-decoded {placeholders}, in order
+  // Set by authentication.
+  std::string user_id;
+  std::string device_id;
+  std::string access_token_hash;
+
+  std::optional<std::string> query_param(const std::string& name) const;
+  std::vector<std::string> query_params(const std::string& name) const;
+  std::string header(const std::string& lower_name) const;
+  // The body as a JSON object; an empty body counts as {}. Throws M_NOT_JSON / M_BAD_JSON.
+  boost::json::object json_body() const;
+};
+
+struct Response {
+  unsigned status = 200;
+  boost::json::value body = boost::json::object{};
+  std::string raw_body;  // used instead of `body` when content_type is set
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(boost::json::value body, unsigned status = 200) {
+    Response response;
+    response.status = status;
+    response.body = std::move(body);
+    return response;
+  }
+};
+
+}  // namespace domovoy::http

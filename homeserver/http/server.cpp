@@ -1,0 +1,261 @@
+#include "homeserver/http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/http/blocking.hpp"
+#include "homeserver/core/json.hpp"
+#include "homeserver/events/canonical_json.hpp"
+
+namespace domovoy::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+boost::json::object error_body(const std::string& errcode, const std::string& message) {
+  return {{"errcode", errcode}, {"error", message}};
+}
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  asio::io_context& io;
+  asio::thread_pool& pool;
+  const Router& router;
+  TokenResolver resolve_token;
+  ServerLimits limits;
+  RateLimits rate_limits;
+  RateLimiter limiter;
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<std::size_t>& open_connections;
+  std::atomic<std::uint64_t> next_request_id{1};
+
+  Impl(asio::io_context& io_in, asio::thread_pool& pool_in, const Router& router_in, TokenResolver resolver,
+       ServerLimits limits_in, RateLimits rate_in, std::atomic<std::size_t>& counter)
+      : io(io_in), pool(pool_in), router(router_in), resolve_token(std::move(resolver)), limits(limits_in),
+        rate_limits(rate_in), open_connections(counter) {}
+
+  asio::awaitable<void> accept_loop() {
+    while (acceptor && acceptor->is_open()) {
+      boost::system::error_code ec;
+      auto socket = co_await acceptor->async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        // Out of file descriptors and the like: back off briefly instead of spinning.
+        asio::steady_timer pause(io, std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      if (open_connections.load() >= limits.max_connections) {
+        socket.close(ec);
+        continue;
+      }
+      open_connections.fetch_add(1);
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket))),
+                     [self = shared_from_this()](std::exception_ptr) { self->open_connections.fetch_sub(1); });
+    }
+  }
+
+  static void add_cors(bhttp::response<bhttp::string_body>& response) {
+    response.set(bhttp::field::access_control_allow_origin, "*");
+    response.set(bhttp::field::access_control_allow_methods, "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+    response.set(bhttp::field::access_control_allow_headers,
+                 "X-Requested-With, Content-Type, Authorization, Date");
+  }
+
+  static bhttp::response<bhttp::string_body> to_http(const Response& response, unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+    out.set(bhttp::field::server, "Domovoy");
+    if (response.content_type.empty()) {
+      out.set(bhttp::field::content_type, "application/json");
+      out.body() = serialize(response.body);
+    } else {
+      out.set(bhttp::field::content_type, response.content_type);
+      out.body() = response.raw_body;
+    }
+    for (const auto& [name, value] : response.headers) out.set(name, value);
+    add_cors(out);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    return out;
+  }
+
+  static Response error_response(unsigned status, const std::string& errcode, const std::string& message,
+                                 const boost::json::object& extra = {}) {
+    auto body = error_body(errcode, message);
+    for (const auto& member : extra) body[member.key()] = member.value();
+    return Response::json(std::move(body), status);
+  }
+
+  Request make_request(const bhttp::request<bhttp::string_body>& raw, const std::string& remote) {
+    Request request;
+    request.method = raw.method();
+    std::string_view target = raw.target();
+    auto question = target.find('?');
+    request.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) {
+      auto query = target.substr(question + 1);
+      std::size_t start = 0;
+      while (start <= query.size()) {
+        auto amp = query.find('&', start);
+        auto pair = query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+        if (!pair.empty()) {
+          auto eq = pair.find('=');
+          auto decode = [](std::string_view text) {
+            std::string plus(text);
+            for (auto& c : plus)
+              if (c == '+') c = ' ';
+            return percent_decode(plus);
+          };
+          request.query.emplace(decode(pair.substr(0, eq)),
+                                eq == std::string_view::npos ? std::string{} : decode(pair.substr(eq + 1)));
+        }
+        if (amp == std::string_view::npos) break;
+        start = amp + 1;
+      }
+    }
+    for (const auto& field : raw) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers[name] = std::string(field.value());
+    }
+    request.body = raw.body();
+    request.remote_address = remote;
+    return request;
+  }
+
+  // Authenticates, rate-limits and runs the matched handler; every failure becomes a Matrix error.
+  asio::awaitable<Response> dispatch(Request& request) {
+    if (request.method == bhttp::verb::options) co_return Response::json(boost::json::object{});
+    auto match = router.match(request.method, request.path);
+    if (match.kind == Router::MatchKind::not_found) co_return error_response(404, "M_UNRECOGNIZED", "Unrecognized request");
+    if (match.kind == Router::MatchKind::wrong_method)
+      co_return error_response(405, "M_UNRECOGNIZED", "Unrecognized request method");
+    const Route& route = *match.route;
+    request.path_params = std::move(match.params);
+    try {
+      if (route.auth != Auth::none) {
+        std::string token;
+        auto authorization = request.header("authorization");
+        if (authorization.rfind("Bearer ", 0) == 0) token = authorization.substr(7);
+        else if (auto query_token = request.query_param("access_token")) token = *query_token;
+        if (token.empty()) {
+          if (route.auth == Auth::required)
+            co_return error_response(401, "M_MISSING_TOKEN", "Missing access token");
+        } else {
+          auto session = co_await run_blocking([this, token]() { return resolve_token(token); });
+          if (!session)
+            co_return error_response(401, "M_UNKNOWN_TOKEN", "Unknown access token",
+                                     boost::json::object{{"soft_logout", false}});
+          request.user_id = session->user_id;
+          request.device_id = session->device_id;
+          request.access_token_hash = session->token_hash;
+        }
+      }
+      if (rate_limits.enabled) {
+        std::int64_t wait = 0;
+        if (route.rate_limit_class == "login") wait = limiter.take("login:" + request.remote_address, rate_limits.login);
+        else if (!request.user_id.empty()) wait = limiter.take("user:" + request.user_id, rate_limits.per_user);
+        else wait = limiter.take("addr:" + request.remote_address, rate_limits.per_address);
+        if (wait > 0)
+          co_return error_response(429, "M_LIMIT_EXCEEDED", "Too many requests",
+                                   boost::json::object{{"retry_after_ms", wait}});
+      }
+      if (route.async) co_return co_await route.async(request);
+      co_return co_await run_blocking([&route, &request]() { return route.blocking(request); });
+    } catch (const ApiError& error) {
+      co_return error_response(error.status(), error.errcode(), error.what(), error.extra());
+    } catch (const NotCanonical& error) {
+      co_return error_response(400, "M_BAD_JSON", error.what());
+    } catch (const std::exception& error) {
+      spdlog::error("request {} {} failed: {}", std::string(bhttp::to_string(request.method)), request.path,
+                    error.what());
+      co_return error_response(500, "M_UNKNOWN", "Internal server error");
+    }
+  }
+
+  template <typename Function>
+  asio::awaitable<std::invoke_result_t<Function>> run_blocking(Function function) {
+    return http::run_blocking(pool, std::move(function));
+  }
+
+  asio::awaitable<void> serve_connection(beast::tcp_stream stream) {
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    std::string remote;
+    {
+      auto endpoint = stream.socket().remote_endpoint(ec);
+      remote = ec ? "unknown" : endpoint.address().to_string();
+    }
+    bool first = true;
+    while (true) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+      parser.body_limit(limits.max_body_bytes);
+      stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+      co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      first = false;
+      stream.expires_after(limits.body_timeout);
+      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == bhttp::error::body_limit) {
+        auto response = to_http(error_response(413, "M_TOO_LARGE", "Request body too large"), 11, false);
+        co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      }
+      if (ec) {
+        if (ec != beast::error::timeout && ec != bhttp::error::end_of_stream && ec != asio::error::eof) {
+          auto response = to_http(error_response(400, "M_UNKNOWN", "Malformed HTTP request"), 11, false);
+          co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+        }
+        break;
+      }
+      auto raw = parser.release();
+      bool keep_alive = raw.keep_alive();
+      auto request = make_request(raw, remote);
+      auto request_id = next_request_id.fetch_add(1);
+      stream.expires_never();
+      auto response = co_await dispatch(request);
+      spdlog::debug("req {} {} {} -> {}", request_id, std::string(bhttp::to_string(request.method)), request.path,
+                    response.status);
+      auto http_response = to_http(response, raw.version(), keep_alive);
+      stream.expires_after(limits.body_timeout);
+      co_await bhttp::async_write(stream, http_response, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.socket().close(ec);
+  }
+};
+
+Server::Server(asio::io_context& io, asio::thread_pool& blocking_pool, const Router& router,
+               TokenResolver resolve_token, ServerLimits limits, RateLimits rate_limits)
+    : impl_(std::make_shared<Impl>(io, blocking_pool, router, std::move(resolve_token), limits, rate_limits,
+                                   open_connections_)) {}
+
+unsigned short Server::listen(const std::string& address, unsigned short port) {
+  tcp::endpoint endpoint(asio::ip::make_address(address), port);
+  auto& acceptor = impl_->acceptor.emplace(impl_->io);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  return acceptor.local_endpoint().port();
+}
+
+void Server::stop() {
+  asio::post(impl_->io, [impl = impl_]() {
+    boost::system::error_code ec;
+    if (impl->acceptor) impl->acceptor->close(ec);
+  });
+}
+
+}  // namespace domovoy::http

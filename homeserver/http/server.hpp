@@ -1,0 +1,62 @@
+#pragma once
+// The HTTP/1.1 listener: Beast over Asio coroutines. Each connection runs on its own strand;
+// blocking handlers run on a separate pool so that network threads never wait on disk or argon2.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "homeserver/http/rate_limiter.hpp"
+#include "homeserver/http/router.hpp"
+
+namespace domovoy::http {
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 65536;
+  std::size_t max_header_bytes = 16384;
+  std::chrono::seconds header_timeout{30};
+  std::chrono::seconds body_timeout{60};
+  std::chrono::seconds idle_timeout{75};
+  std::size_t max_connections = 20000;
+};
+
+struct RateLimits {
+  bool enabled = true;
+  RateLimit per_user{20, 200};
+  RateLimit per_address{50, 500};
+  RateLimit login{3, 30};          // login and registration, per address
+};
+
+// Resolves an access token to (user id, device id, token hash); nullopt when unknown.
+struct Session {
+  std::string user_id;
+  std::string device_id;
+  std::string token_hash;
+};
+using TokenResolver = std::function<std::optional<Session>(const std::string& token)>;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, boost::asio::thread_pool& blocking_pool, const Router& router,
+         TokenResolver resolve_token, ServerLimits limits, RateLimits rate_limits);
+
+  // Binds and starts accepting; returns the bound port (useful with port 0).
+  unsigned short listen(const std::string& address, unsigned short port);
+  void stop();
+  std::size_t open_connections() const { return open_connections_.load(); }
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  std::atomic<std::size_t> open_connections_{0};
+};
+
+// The JSON body of an error response.
+boost::json::object error_body(const std::string& errcode, const std::string& message);
+
+}  // namespace domovoy::http

@@ -1,0 +1,357 @@
+#include "homeserver/rooms/room_engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/json.hpp"
+#include "homeserver/core/random.hpp"
+#include "homeserver/events/canonical_json.hpp"
+#include "homeserver/events/pdu.hpp"
+#include "homeserver/rooms/auth_rules.hpp"
+#include "storage/key_codec.hpp"
+
+namespace domovoy {
+
+using storage::Table;
+
+namespace {
+std::string membership_value(const MembershipRecord& record) {
+  json::object object{{"membership", record.membership}, {"event_id", record.event_id}, {"stream", record.stream}};
+  if (record.forgotten) object["forgotten"] = true;
+  return to_json(object);
+}
+
+MembershipRecord parse_membership(std::string_view room_id, std::string_view text) {
+  auto object = parse_stored_json(text).as_object();
+  return {std::string(room_id), std::string(object["membership"].as_string()), std::string(object["event_id"].as_string()),
+          object["stream"].to_number<std::uint64_t>(), object.contains("forgotten")};
+}
+
+std::string txn_key(const EventDraft& draft, const std::string& room_id) {
+  return storage::join_key({draft.sender, draft.txn_device, room_id, draft.txn_id});
+}
+}  // namespace
+
+RoomEngine::RoomEngine(storage::Database& database, const ServerIdentity& identity, StreamTracker& stream,
+                       StateStore& states)
+    : database_(database), identity_(identity), stream_(stream), states_(states) {}
+
+void RoomEngine::cache_event(const EventPtr& event) {
+  std::lock_guard lock(cache_mutex_);
+  if (event_cache_.count(event->event_id)) return;
+  event_lru_.push_front(event->event_id);
+  event_cache_[event->event_id] = {event, event_lru_.begin()};
+  while (event_cache_.size() > kEventCacheEntries) {
+    event_cache_.erase(event_lru_.back());
+    event_lru_.pop_back();
+  }
+}
+
+EventPtr RoomEngine::get_event(std::string_view event_id) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = event_cache_.find(std::string(event_id)); it != event_cache_.end()) {
+      event_lru_.splice(event_lru_.begin(), event_lru_, it->second.second);
+      return it->second.first;
+    }
+  }
+  auto record = database_.get(Table::eventid_event, event_id);
+  if (!record) return nullptr;
+  EventPtr event = parse_event_record(*record, event_id);
+  cache_event(event);
+  return event;
+}
+
+std::string RoomEngine::room_record(const Room& room) const {
+  json::array extremities;
+  for (const auto& id : room.forward_extremities) extremities.push_back(json::string(id));
+  return to_json(json::object{{"version", room.version->id},
+                              {"extremities", std::move(extremities)},
+                              {"depth", room.depth},
+                              {"state_group", room.state_group}});
+}
+
+std::shared_ptr<RoomEngine::Room> RoomEngine::load_room(const std::string& room_id) {
+  std::lock_guard lock(rooms_mutex_);
+  if (auto it = rooms_.find(room_id); it != rooms_.end()) return it->second;
+  auto stored = database_.get(Table::roomid_room, room_id);
+  if (!stored) return nullptr;
+  auto object = parse_stored_json(*stored).as_object();
+  auto room = std::make_shared<Room>();
+  room->room_id = room_id;
+  room->version = find_room_version(object["version"].as_string());
+  if (!room->version) throw std::runtime_error("room " + room_id + " has an unsupported version");
+  for (const auto& id : object["extremities"].as_array()) room->forward_extremities.emplace_back(id.as_string());
+  room->depth = object["depth"].to_number<std::int64_t>();
+  room->state_group = object["state_group"].to_number<std::uint64_t>();
+  room->state = states_.load(room->state_group);
+  for (const auto& [key, event_id] : *room->state) {
+    if (key.type != "m.room.member") continue;
+    if (auto member = get_event(event_id)) {
+      auto membership = member->membership();
+      if (membership == "join" || membership == "invite") room->wake_users.insert(key.state_key);
+    }
+  }
+  rooms_[room_id] = room;
+  return room;
+}
+
+bool RoomEngine::room_exists(const std::string& room_id) { return load_room(room_id) != nullptr; }
+
+const RoomVersion* RoomEngine::room_version(const std::string& room_id) {
+  auto room = load_room(room_id);
+  return room ? room->version : nullptr;
+}
+
+StatePtr RoomEngine::current_state(const std::string& room_id) {
+  auto room = load_room(room_id);
+  if (!room) return nullptr;
+  std::lock_guard lock(room->mutex);
+  return room->state;
+}
+
+EventPtr RoomEngine::state_event(const StatePtr& state, std::string_view type, std::string_view state_key) {
+  if (!state) return nullptr;
+  auto it = state->find(StateKey{std::string(type), std::string(state_key)});
+  if (it == state->end()) return nullptr;
+  return get_event(it->second);
+}
+
+std::string RoomEngine::membership_in(const StatePtr& state, std::string_view user_id) {
+  auto member = state_event(state, "m.room.member", user_id);
+  if (!member) return "leave";
+  auto membership = member->membership();
+  return membership.empty() ? "leave" : membership;
+}
+
+std::string RoomEngine::current_membership(const std::string& room_id, std::string_view user_id) {
+  auto state = current_state(room_id);
+  return state ? membership_in(state, user_id) : "leave";
+}
+
+std::shared_ptr<Event> RoomEngine::build_event(Room& room, const EventDraft& draft) {
+  json::object pdu;
+  pdu["type"] = draft.type;
+  pdu["sender"] = draft.sender;
+  pdu["content"] = draft.content;
+  if (draft.state_key) pdu["state_key"] = *draft.state_key;
+  pdu["room_id"] = room.room_id;
+  pdu["origin_server_ts"] = now_ms();
+  pdu["depth"] = room.depth + 1;
+  json::array prev;
+  for (const auto& id : room.forward_extremities) prev.push_back(json::string(id));
+  pdu["prev_events"] = std::move(prev);
+  auto event = Event::from_pdu(pdu, {}, room.room_id);
+  json::array auth_ids;
+  for (const auto& key : auth_event_keys(*event, *room.version)) {
+    auto it = room.state->find(key);
+    if (it != room.state->end()) auth_ids.push_back(json::string(it->second));
+  }
+  event->pdu["auth_events"] = std::move(auth_ids);
+  return event;
+}
+
+std::string RoomEngine::create_room(const RoomVersion& version, const std::string& creator,
+                                    json::object creation_content, const std::vector<EventDraft>& drafts) {
+  creation_content["room_version"] = version.id;
+  if (!version.creator_is_sender) creation_content["creator"] = creator;
+  json::object pdu{{"type", "m.room.create"},
+                   {"state_key", ""},
+                   {"sender", creator},
+                   {"content", creation_content},
+                   {"origin_server_ts", now_ms()},
+                   {"depth", 1},
+                   {"prev_events", json::array{}},
+                   {"auth_events", json::array{}}};
+  std::string room_id;
+  if (!version.room_id_from_create) {
+    room_id = "!" + random_letters(18) + ":" + identity_.server_name;
+    pdu["room_id"] = room_id;
+  }
+  if (!has_only_canonical_integers(pdu)) throw bad_json("creation_content holds a non-integer number");
+  auto event_id = hash_and_sign_event(pdu, version, identity_.server_name, identity_.signing_key);
+  if (version.room_id_from_create) room_id = "!" + event_id.substr(1);
+  auto event = Event::from_pdu(std::move(pdu), event_id, room_id);
+  auto allowed = check_auth_rules(*event, version, [](std::string_view, std::string_view) { return EventPtr{}; });
+  if (!allowed) throw bad_json("create event refused: " + allowed.reason);
+
+  auto room = std::make_shared<Room>();
+  room->room_id = room_id;
+  room->version = &version;
+  room->state = states_.load(0);
+  {
+    std::lock_guard lock(room->mutex);
+    persist(*room, event, true);
+  }
+  {
+    std::lock_guard lock(rooms_mutex_);
+    rooms_[room_id] = room;
+  }
+  for (const auto& draft : drafts) send(room_id, draft);
+  return room_id;
+}
+
+EventPtr RoomEngine::send(const std::string& room_id, const EventDraft& draft) {
+  auto room = load_room(room_id);
+  if (!room) throw not_found("Unknown room " + room_id);
+  std::lock_guard lock(room->mutex);
+  if (!draft.txn_id.empty()) {
+    if (auto previous = database_.get(Table::txn_eventid, txn_key(draft, room_id))) {
+      if (auto event = get_event(*previous)) return event;
+    }
+  }
+  auto event = build_event(*room, draft);
+  if (!has_only_canonical_integers(event->pdu))
+    throw bad_json("Event content must not hold floats or integers beyond 2^53");
+  auto lookup = [this, &room](std::string_view type, std::string_view key) {
+    return state_event(room->state, type, key);
+  };
+  auto allowed = check_auth_rules(*event, *room->version, lookup);
+  if (!allowed) throw forbidden(allowed.reason);
+  event->event_id = hash_and_sign_event(event->pdu, *room->version, identity_.server_name, identity_.signing_key);
+  if (canonical_json(event->pdu).size() > kMaxPduBytes) throw too_large("Event is larger than 65536 bytes");
+  event->txn_id = draft.txn_id;
+  event->txn_device = draft.txn_device;
+  return persist(*room, std::move(event), false);
+}
+
+EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_new_room) {
+  storage::WriteBatch batch;
+  StreamTracker::Slot slot(stream_);
+  auto position = slot.position();
+
+  event->stream = position;
+  event->state_group_before = room.state_group;
+  event->state_group_after = room.state_group;
+  StatePtr new_state = room.state;
+  if (event->state_key) {
+    StateKey key{event->type, *event->state_key};
+    if (auto replaced = room.state->find(key); replaced != room.state->end()) {
+      if (auto previous = get_event(replaced->second)) {
+        event->prev_content = previous->content();
+        event->replaces_state = previous->event_id;
+        event->prev_sender = previous->sender;
+      }
+    }
+    auto next = std::make_shared<StateMap>(*room.state);
+    (*next)[key] = event->event_id;
+    new_state = next;
+    event->state_group_after = states_.add_group(batch, room.state_group, StateMap{{key, event->event_id}}, new_state);
+  }
+
+  batch.put(Table::eventid_event, event->event_id, serialize_event_record(*event));
+  batch.put(Table::roomstream_eventid, storage::join_key({room.room_id, storage::be64(position)}), event->event_id);
+  batch.put(Table::streampos_kind, storage::be64(position), "event");
+  if (!event->txn_id.empty()) {
+    EventDraft key_source{event->type, {}, event->sender, {}, event->txn_id, event->txn_device};
+    batch.put(Table::txn_eventid, txn_key(key_source, room.room_id), event->event_id);
+  }
+  std::string membership = event->membership();
+  if (!membership.empty()) {
+    MembershipRecord record{room.room_id, membership, event->event_id, position};
+    batch.put(Table::roomuser_membership, storage::join_key({room.room_id, *event->state_key}), membership_value(record));
+    batch.put(Table::userroom_membership, storage::join_key({*event->state_key, room.room_id}), membership_value(record));
+  }
+  Room updated_view;  // the room record as it will be once written
+  updated_view.version = room.version;
+  updated_view.forward_extremities = {event->event_id};
+  updated_view.depth = std::max(room.depth, event->depth);
+  updated_view.state_group = event->state_group_after;
+  batch.put(Table::roomid_room, room.room_id, room_record(updated_view));
+  (void)is_new_room;
+
+  database_.write(std::move(batch));  // durable from here on
+
+  room.forward_extremities = std::move(updated_view.forward_extremities);
+  room.depth = updated_view.depth;
+  room.state_group = updated_view.state_group;
+  room.state = new_state;
+  if (!membership.empty()) {
+    if (membership == "join" || membership == "invite") room.wake_users.insert(*event->state_key);
+    else room.wake_users.erase(*event->state_key);
+  }
+  EventPtr stored = event;
+  cache_event(stored);
+  if (listener_) {
+    std::vector<std::string> wake(room.wake_users.begin(), room.wake_users.end());
+    if (!membership.empty()) wake.push_back(*event->state_key);
+    listener_(stored, wake);
+  }
+  return stored;
+}
+
+std::vector<EventPtr> RoomEngine::room_events(const std::string& room_id, std::uint64_t after, std::uint64_t up_to,
+                                              std::size_t limit, bool newest_first) {
+  std::vector<EventPtr> events;
+  if (up_to <= after || limit == 0) return events;
+  auto prefix = storage::key_prefix({room_id});
+  auto visit = [&](std::string_view key, std::string_view value) {
+    auto position = storage::read_be64(key.substr(prefix.size()));
+    if (position <= after || position > up_to) return false;
+    if (auto event = get_event(value)) events.push_back(event);
+    return events.size() < limit;
+  };
+  if (newest_first) {
+    database_.scan_reverse(Table::roomstream_eventid, prefix, prefix + storage::be64(up_to), visit);
+  } else {
+    database_.scan_from(Table::roomstream_eventid, prefix, prefix + storage::be64(after + 1), visit);
+  }
+  return events;
+}
+
+EventPtr RoomEngine::last_event_at(const std::string& room_id, std::uint64_t at) {
+  auto events = room_events(room_id, 0, at, 1, true);
+  return events.empty() ? nullptr : events.front();
+}
+
+std::vector<MembershipRecord> RoomEngine::rooms_of_user(const std::string& user_id) {
+  std::vector<MembershipRecord> records;
+  auto prefix = storage::key_prefix({user_id});
+  database_.scan_prefix(Table::userroom_membership, prefix, [&](std::string_view key, std::string_view value) {
+    records.push_back(parse_membership(key.substr(prefix.size()), value));
+    return true;
+  });
+  return records;
+}
+
+std::optional<MembershipRecord> RoomEngine::membership_record(const std::string& room_id, const std::string& user_id) {
+  auto stored = database_.get(Table::userroom_membership, storage::join_key({user_id, room_id}));
+  if (!stored) return std::nullopt;
+  return parse_membership(room_id, *stored);
+}
+
+bool RoomEngine::forget(const std::string& room_id, const std::string& user_id) {
+  auto room = load_room(room_id);
+  if (!room) return false;
+  std::lock_guard lock(room->mutex);  // no membership change may slip in between read and write
+  auto record = membership_record(room_id, user_id);
+  if (!record) return true;
+  if (record->membership == "join" || record->membership == "invite" || record->membership == "knock") return false;
+  record->forgotten = true;
+  storage::WriteBatch batch;
+  batch.put(Table::userroom_membership, storage::join_key({user_id, room_id}), membership_value(*record));
+  database_.write(std::move(batch));
+  return true;
+}
+
+std::vector<std::string> RoomEngine::all_rooms() {
+  std::vector<std::string> rooms;
+  database_.scan_prefix(Table::roomid_room, "", [&](std::string_view key, std::string_view) {
+    rooms.emplace_back(key);
+    return true;
+  });
+  return rooms;
+}
+
+std::vector<std::string> RoomEngine::joined_members(const std::string& room_id) {
+  std::vector<std::string> members;
+  auto state = current_state(room_id);
+  if (!state) return members;
+  for (auto it = state->lower_bound(StateKey{"m.room.member", ""});
+       it != state->end() && it->first.type == "m.room.member"; ++it) {
+    if (auto event = get_event(it->second); event && event->membership() == "join") members.push_back(it->first.state_key);
+  }
+  return members;
+}
+
+}  // namespace domovoy

@@ -1,0 +1,129 @@
+#pragma once
+// The room engine: builds, authorises, signs and persists events, serialised per room, and
+// answers questions about rooms from the state at any event. It knows nothing of HTTP.
+#include <boost/json/object.hpp>
+
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "homeserver/events/signing_key.hpp"
+#include "homeserver/rooms/event.hpp"
+#include "homeserver/rooms/state_store.hpp"
+#include "homeserver/rooms/stream_tracker.hpp"
+#include "storage/database.hpp"
+
+namespace domovoy {
+
+struct ServerIdentity {
+  std::string server_name;
+  SigningKey signing_key;
+};
+
+struct EventDraft {
+  std::string type;
+  std::optional<std::string> state_key;
+  std::string sender;
+  boost::json::object content;
+  std::string txn_id;       // with txn_device: makes the send idempotent
+  std::string txn_device;
+};
+
+struct MembershipRecord {
+  std::string room_id;
+  std::string membership;  // join, invite, leave, ban, knock
+  std::string event_id;
+  std::uint64_t stream = 0;
+  bool forgotten = false;  // the user forgot the room after leaving it
+};
+
+inline constexpr std::size_t kMaxPduBytes = 65536;
+
+class RoomEngine {
+ public:
+  // Called after an event is durable, with the local users whose long-polls it should wake.
+  using Listener = std::function<void(const EventPtr& event, const std::vector<std::string>& wake_users)>;
+
+  RoomEngine(storage::Database& database, const ServerIdentity& identity, StreamTracker& stream, StateStore& states);
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+
+  // Creates a room: the create event, then each draft in order (the creator's join first).
+  // Returns the room id. Throws ApiError when a draft is refused.
+  std::string create_room(const RoomVersion& version, const std::string& creator, boost::json::object creation_content,
+                          const std::vector<EventDraft>& drafts);
+
+  // Builds an event on the room's current forward extremities, authorises it against the
+  // current state, signs and persists it. Throws ApiError (403 M_FORBIDDEN, 404, 413).
+  // With a txn id already used by the same device, returns the event sent then.
+  EventPtr send(const std::string& room_id, const EventDraft& draft);
+
+  EventPtr get_event(std::string_view event_id);
+  bool room_exists(const std::string& room_id);
+  const RoomVersion* room_version(const std::string& room_id);
+  StatePtr current_state(const std::string& room_id);
+  StatePtr state_at_group(std::uint64_t group) { return states_.load(group); }
+  // The state event for a key in a given state, or null.
+  EventPtr state_event(const StatePtr& state, std::string_view type, std::string_view state_key);
+  std::string membership_in(const StatePtr& state, std::string_view user_id);
+  // join/invite/... of user in room, "leave" when never a member.
+  std::string current_membership(const std::string& room_id, std::string_view user_id);
+
+  // Events of a room with after < stream <= up_to, oldest first (or newest first when
+  // newest_first), at most `limit`.
+  std::vector<EventPtr> room_events(const std::string& room_id, std::uint64_t after, std::uint64_t up_to,
+                                    std::size_t limit, bool newest_first);
+  // The last event of the room at or before stream position `at`.
+  EventPtr last_event_at(const std::string& room_id, std::uint64_t at);
+  std::vector<MembershipRecord> rooms_of_user(const std::string& user_id);
+  std::optional<MembershipRecord> membership_record(const std::string& room_id, const std::string& user_id);
+  // Marks a left room as forgotten for the user; false when they are still in it.
+  bool forget(const std::string& room_id, const std::string& user_id);
+  // Every room this server knows, for the public room list.
+  std::vector<std::string> all_rooms();
+  // Members (join) of a room in its current state.
+  std::vector<std::string> joined_members(const std::string& room_id);
+
+  std::uint64_t current_stream() const { return stream_.current(); }
+  StreamTracker& stream() { return stream_; }
+  const ServerIdentity& identity() const { return identity_; }
+
+ private:
+  struct Room {
+    std::mutex mutex;  // serialises event creation in this room
+    std::string room_id;
+    const RoomVersion* version = nullptr;
+    std::vector<std::string> forward_extremities;
+    std::int64_t depth = 0;
+    std::uint64_t state_group = 0;
+    StatePtr state;
+    std::set<std::string> wake_users;  // joined and invited members
+  };
+
+  std::shared_ptr<Room> load_room(const std::string& room_id);
+  EventPtr persist(Room& room, std::shared_ptr<Event> event, bool is_new_room);
+  std::shared_ptr<Event> build_event(Room& room, const EventDraft& draft);
+  void cache_event(const EventPtr& event);
+  std::string room_record(const Room& room) const;
+
+  storage::Database& database_;
+  const ServerIdentity& identity_;
+  StreamTracker& stream_;
+  StateStore& states_;
+  Listener listener_;
+
+  std::mutex rooms_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
+
+  std::mutex cache_mutex_;
+  std::list<std::string> event_lru_;
+  std::unordered_map<std::string, std::pair<EventPtr, std::list<std::string>::iterator>> event_cache_;
+  static constexpr std::size_t kEventCacheEntries = 20000;
+};
+
+}  // namespace domovoy

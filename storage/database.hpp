@@ -1,0 +1,114 @@
+#pragma once
+// The only door to RocksDB. Every table is a column family named `<key>_<value>`, so a reader
+// knows what it maps at a glance; see docs/architecture.md for the keyspace.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Snapshot;
+}  // namespace rocksdb
+
+namespace domovoy::storage {
+
+enum class Table : std::size_t {
+  meta,                  // "schema_version", signing key, counters
+  eventid_event,         // event id -> stored event record (JSON)
+  roomstream_eventid,    // room id \0 be64(stream) -> event id   (timeline in stream order)
+  stategroup_delta,      // be64(state group) -> delta against its parent (JSON)
+  roomuser_membership,   // room id \0 user id -> membership record (JSON)
+  userroom_membership,   // user id \0 room id -> membership record (JSON)
+  roomid_room,           // room id -> room record: version, forward extremities, state group (JSON)
+  userid_account,        // user id -> account record (JSON)
+  tokenhash_session,     // sha256(access token) -> session (user id, device id)
+  userdevice_device,     // user id \0 device id -> device record (JSON)
+  useraccountdata_data,  // user id \0 room id ("" for global) \0 type -> {stream, content}
+  userfilter_filter,     // user id \0 be64(filter id) -> filter JSON
+  txn_eventid,           // user id \0 device id \0 txn id -> event id
+  alias_roomid,          // room alias -> {room_id, creator}
+  publicroom_flag,       // room id -> "" when listed in the public directory
+  roomreceipt_receipt,   // room id \0 receipt type \0 user id -> {event_id, ts, stream}
+  streampos_kind,        // be64(stream position) -> what was written there ("event", "receipt", ...)
+  count_
+};
+
+std::string_view table_name(Table table);
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown by Database::open when the data directory belongs to a newer or unknown schema.
+class IncompatibleSchema : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+// Writes gathered for one atomic, durable Database::write.
+class WriteBatch {
+ public:
+  bool empty() const { return pending_.empty(); }
+  void put(Table table, std::string_view key, std::string_view value);
+  void remove(Table table, std::string_view key);
+  std::size_t size_bytes() const;
+
+ private:
+  friend class Database;
+  std::vector<std::pair<Table, std::pair<std::string, std::optional<std::string>>>> pending_;
+};
+
+struct DatabaseOptions {
+  std::string path;
+  bool sync_writes = true;       // fsync the WAL before a write returns: what makes a 200 durable
+  std::size_t block_cache_mb = 64;
+};
+
+class Database {
+ public:
+  static constexpr std::uint64_t kSchemaVersion = 1;
+
+  // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
+  // Throws IncompatibleSchema for a database written by a newer schema.
+  static std::unique_ptr<Database> open(const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  std::optional<std::string> get(Table table, std::string_view key) const;
+  bool contains(Table table, std::string_view key) const { return get(table, key).has_value(); }
+
+  // Calls visit(key, value) for each key starting with prefix, in key order (or reverse order),
+  // beginning at `start` (inclusive) when given. Stops when visit returns false.
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+  void scan_prefix(Table table, std::string_view prefix, const Visitor& visit) const;
+  void scan_from(Table table, std::string_view prefix, std::string_view start, const Visitor& visit) const;
+  // Reverse scan over keys with `prefix`, starting at the greatest key <= `start`
+  // (or the greatest key under the prefix when start is empty).
+  void scan_reverse(Table table, std::string_view prefix, std::string_view start, const Visitor& visit) const;
+
+  // Applies the batch atomically. With sync_writes the WAL is fsynced before returning; concurrent
+  // writers are grouped by RocksDB into one WAL sync (group commit).
+  void write(WriteBatch&& batch);
+
+  std::uint64_t schema_version() const;
+  std::uint64_t approximate_live_keys(Table table) const;
+
+ private:
+  Database() = default;
+  void migrate();
+  rocksdb::ColumnFamilyHandle* handle(Table table) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned by db_, released in ~Database
+  bool sync_writes_ = true;
+};
+
+}  // namespace domovoy::storage
