@@ -4,19 +4,14 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
-#include <filesystem>
+#include <csignal>
 #include <iostream>
-#include <thread>
 
-#include "federation/key_server.hpp"
-#include "federation/server_signing_key.hpp"
-#include "homeserver/client/routes.hpp"
-#include "homeserver/core/config.hpp"
-#include "homeserver/http/server.hpp"
+#include "homeserver/app/homeserver.hpp"
+#include "storage/database.hpp"
 
 namespace {
 
@@ -32,66 +27,16 @@ void raise_file_limit() {
 
 int serve(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-  std::filesystem::create_directories(config.data_dir);
-  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<Homeserver> server;
   try {
-    database = storage::Database::open({config.data_dir + "/db", config.sync_writes, config.block_cache_mb});
+    server = std::make_unique<Homeserver>(config);
   } catch (const storage::IncompatibleSchema& error) {
     std::cerr << "domovoy: refusing to start: " << error.what() << "\n";
     return 3;
   }
-  ServerIdentity identity{config.server_name, federation::load_or_create_signing_key(config.data_dir)};
-
-  StreamTracker stream(*database);
-  StateStore states(*database);
-  RoomEngine rooms(*database, identity, stream, states);
-  AccountStore accounts(*database, {config.password_ops_limit, config.password_mem_limit_mb << 20});
-  AccountDataStore account_data(*database, stream);
-  ReceiptStore receipts(*database, stream);
-  TypingTracker typing;
-  Notifier notifier;
-  UserInteractiveAuth uia;
-  rooms.set_listener([&notifier](const EventPtr&, const std::vector<std::string>& users) { notifier.wake(users); });
-
-  ClientServices services{config, *database, rooms, accounts, account_data, receipts, typing, notifier, uia};
-  boost::asio::io_context io(static_cast<int>(config.network_threads));
-  boost::asio::thread_pool blocking_pool(config.blocking_threads);
-
-  http::Router router;
-  register_discovery_routes(router, services);
-  register_account_routes(router, services);
-  register_device_routes(router, services);
-  register_profile_routes(router, services);
-  register_room_creation_routes(router, services);
-  register_membership_routes(router, services);
-  register_room_event_routes(router, services);
-  register_directory_routes(router, services);
-  register_ephemeral_routes(router, services);
-  register_account_data_routes(router, services);
-  register_push_rule_routes(router, services);
-  register_sync_routes(router, services, blocking_pool);
-  federation::register_key_server_routes(router, config, identity);
-
-  http::ServerLimits limits;
-  limits.max_body_bytes = config.max_body_bytes;
-  limits.max_connections = config.max_connections;
-  limits.header_timeout = std::chrono::seconds(config.header_timeout_s);
-  limits.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
-  http::RateLimits rate_limits;
-  rate_limits.enabled = config.rate_limits_enabled;
-  rate_limits.per_user = {config.rate_per_user.per_second, config.rate_per_user.burst};
-  rate_limits.per_address = {config.rate_per_address.per_second, config.rate_per_address.burst};
-  rate_limits.login = {config.rate_login.per_second, config.rate_login.burst};
-
-  auto resolve = [&accounts](const std::string& token) -> std::optional<http::Session> {
-    auto owner = accounts.resolve_token(token);
-    if (!owner) return std::nullopt;
-    return http::Session{owner->user_id, owner->device_id, owner->token_hash};
-  };
-  http::Server server(io, blocking_pool, router, resolve, limits, rate_limits);
   unsigned short port = 0;
   try {
-    port = server.listen(config.listen_address, config.listen_port);
+    port = server->listen();
   } catch (const std::exception& error) {
     std::cerr << "domovoy: cannot listen on " << config.listen_address << ":" << config.listen_port << ": "
               << error.what() << "\n";
@@ -100,17 +45,21 @@ int serve(const Config& config) {
   std::cout << "Domovoy " << config.server_name << " listening on http://" << config.listen_address << ":" << port
             << "/" << std::endl;
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int signal) {
-    spdlog::info("signal {} received, shutting down", signal);
-    server.stop();
-    io.stop();
+  // Signals are waited for on a thread of their own so that stopping never races the server's threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread waiter([&server, signals]() {
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("signal {} received, shutting down", received);
+    server->stop();
   });
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < config.network_threads; ++i) threads.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& thread : threads) thread.join();
-  blocking_pool.join();
+  server->run();
+  waiter.join();
+  server.reset();
   std::cout << "Domovoy stopped" << std::endl;
   return 0;
 }
@@ -127,7 +76,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   std::string config_file, server_name, listen, data_dir, log_level;
   bool no_rate_limits = false;
-  auto* serve_command = app.add_subcommand("serve", "Run the homeserver");
+  auto* serve_command = app.add_subcommand("serve", "Run the homeserver (the default)");
   for (auto* command : {&app, serve_command}) {
     command->add_option("--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
     command->add_option("--server-name", server_name, "The server name in user and room ids");

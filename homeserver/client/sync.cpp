@@ -335,7 +335,8 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
     }
   }
   auto filter_text = request.query_param("filter").value_or("");
-  sync.filter = co_await http::run_blocking(pool, [&] { return load_filter(services, sync.user_id, filter_text); });
+  auto read_filter = [&] { return load_filter(services, sync.user_id, filter_text); };
+  sync.filter = co_await http::run_blocking(pool, read_filter);
   if (auto presence = request.query_param("set_presence");
       presence && *presence != "online" && *presence != "offline" && *presence != "unavailable")
     throw invalid_param("set_presence must be online, offline or unavailable");
@@ -344,8 +345,10 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
   auto executor = co_await boost::asio::this_coro::executor;
   while (true) {
     auto registration = services.notifier.listen(sync.user_id, executor);
-    auto [body, changed] = co_await http::run_blocking(pool, [&] { return SyncBuilder(services, sync).build(); });
-    bool give_up = !sync.since || changed || sync.full_state || std::chrono::steady_clock::now() >= deadline;
+    auto build = [&] { return SyncBuilder(services, sync).build(); };
+    auto built = co_await http::run_blocking(pool, build);
+    auto& body = built.first;
+    bool give_up = !sync.since || built.second || sync.full_state || std::chrono::steady_clock::now() >= deadline;
     if (give_up) co_return http::Response::json(std::move(body));
     auto& waiter = registration->waiter();
     if (!waiter.woken.load()) {

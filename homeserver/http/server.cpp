@@ -150,7 +150,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           if (route.auth == Auth::required)
             co_return error_response(401, "M_MISSING_TOKEN", "Missing access token");
         } else {
-          auto session = co_await run_blocking([this, token]() { return resolve_token(token); });
+          auto resolve = [this, &token]() { return resolve_token(token); };
+          auto session = co_await run_blocking(pool, resolve);
           if (!session)
             co_return error_response(401, "M_UNKNOWN_TOKEN", "Unknown access token",
                                      boost::json::object{{"soft_logout", false}});
@@ -168,8 +169,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           co_return error_response(429, "M_LIMIT_EXCEEDED", "Too many requests",
                                    boost::json::object{{"retry_after_ms", wait}});
       }
-      if (route.async) co_return co_await route.async(request);
-      co_return co_await run_blocking([&route, &request]() { return route.blocking(request); });
+      if (route.async) {
+        auto response = co_await route.async(request);
+        co_return response;
+      }
+      auto handle = [&route, &request]() { return route.blocking(request); };
+      auto response = co_await run_blocking(pool, handle);
+      co_return response;
     } catch (const ApiError& error) {
       co_return error_response(error.status(), error.errcode(), error.what(), error.extra());
     } catch (const NotCanonical& error) {
@@ -181,10 +187,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  template <typename Function>
-  asio::awaitable<std::invoke_result_t<Function>> run_blocking(Function function) {
-    return http::run_blocking(pool, std::move(function));
-  }
 
   asio::awaitable<void> serve_connection(beast::tcp_stream stream) {
     beast::flat_buffer buffer;

@@ -1,0 +1,123 @@
+#include "homeserver/app/homeserver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "federation/key_server.hpp"
+#include "federation/server_signing_key.hpp"
+#include "homeserver/client/routes.hpp"
+#include "homeserver/http/server.hpp"
+
+namespace domovoy {
+
+struct Homeserver::Parts {
+  Config config;
+  std::unique_ptr<storage::Database> database;
+  ServerIdentity identity;
+  StreamTracker stream;
+  StateStore states;
+  RoomEngine rooms;
+  AccountStore accounts;
+  AccountDataStore account_data;
+  ReceiptStore receipts;
+  TypingTracker typing;
+  Notifier notifier;
+  UserInteractiveAuth uia;
+  ClientServices services;
+  boost::asio::io_context io;
+  boost::asio::thread_pool blocking_pool;
+  http::Router router;
+  http::Server server;
+  std::vector<std::thread> threads;
+
+  static std::unique_ptr<storage::Database> open_database(const Config& config) {
+    std::filesystem::create_directories(config.data_dir);
+    return storage::Database::open({config.data_dir + "/db", config.sync_writes, config.block_cache_mb});
+  }
+
+  static http::ServerLimits limits_of(const Config& config) {
+    http::ServerLimits limits;
+    limits.max_body_bytes = config.max_body_bytes;
+    limits.max_connections = config.max_connections;
+    limits.header_timeout = std::chrono::seconds(config.header_timeout_s);
+    limits.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+    return limits;
+  }
+
+  static http::RateLimits rate_limits_of(const Config& config) {
+    http::RateLimits rate_limits;
+    rate_limits.enabled = config.rate_limits_enabled;
+    rate_limits.per_user = {config.rate_per_user.per_second, config.rate_per_user.burst};
+    rate_limits.per_address = {config.rate_per_address.per_second, config.rate_per_address.burst};
+    rate_limits.login = {config.rate_login.per_second, config.rate_login.burst};
+    return rate_limits;
+  }
+
+  explicit Parts(Config config_in)
+      : config(std::move(config_in)),
+        database(open_database(config)),
+        identity{config.server_name, federation::load_or_create_signing_key(config.data_dir)},
+        stream(*database),
+        states(*database),
+        rooms(*database, identity, stream, states),
+        accounts(*database, {config.password_ops_limit, config.password_mem_limit_mb << 20}),
+        account_data(*database, stream),
+        receipts(*database, stream),
+        services{config, *database, rooms, accounts, account_data, receipts, typing, notifier, uia},
+        io(static_cast<int>(config.network_threads)),
+        blocking_pool(config.blocking_threads),
+        server(io, blocking_pool, router,
+               [this](const std::string& token) -> std::optional<http::Session> {
+                 auto owner = accounts.resolve_token(token);
+                 if (!owner) return std::nullopt;
+                 return http::Session{owner->user_id, owner->device_id, owner->token_hash};
+               },
+               limits_of(config), rate_limits_of(config)) {
+    rooms.set_listener([this](const EventPtr&, const std::vector<std::string>& users) { notifier.wake(users); });
+    register_discovery_routes(router, services);
+    register_account_routes(router, services);
+    register_device_routes(router, services);
+    register_profile_routes(router, services);
+    register_room_creation_routes(router, services);
+    register_membership_routes(router, services);
+    register_room_event_routes(router, services);
+    register_directory_routes(router, services);
+    register_ephemeral_routes(router, services);
+    register_account_data_routes(router, services);
+    register_push_rule_routes(router, services);
+    register_sync_routes(router, services, blocking_pool);
+    federation::register_key_server_routes(router, config, identity);
+  }
+};
+
+Homeserver::Homeserver(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {}
+
+Homeserver::~Homeserver() {
+  stop();
+  for (auto& thread : parts_->threads)
+    if (thread.joinable()) thread.join();
+  parts_->blocking_pool.join();
+}
+
+const Config& Homeserver::config() const { return parts_->config; }
+
+unsigned short Homeserver::listen() { return parts_->server.listen(parts_->config.listen_address, parts_->config.listen_port); }
+
+void Homeserver::run() {
+  for (unsigned i = 1; i < parts_->config.network_threads; ++i) parts_->threads.emplace_back([this] { parts_->io.run(); });
+  parts_->io.run();
+  for (auto& thread : parts_->threads) thread.join();
+}
+
+void Homeserver::start_background() {
+  for (unsigned i = 0; i < parts_->config.network_threads; ++i) parts_->threads.emplace_back([this] { parts_->io.run(); });
+}
+
+void Homeserver::stop() {
+  // Only asks the threads to finish: run() or the destructor joins them, never two places at once.
+  parts_->server.stop();
+  parts_->io.stop();
+}
+
+}  // namespace domovoy
