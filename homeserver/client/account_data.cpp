@@ -1,4 +1,6 @@
 // Account data (modules/account_data.md) and filters (filter.yaml).
+#include <mutex>
+
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
@@ -66,6 +68,8 @@ void register_account_data_routes(http::Router& router, ClientServices& services
     require_self(request);
     auto body = request.json_body();
     parse_sync_filter(body);  // refuse a malformed filter now rather than at /sync
+    static std::mutex allocation_mutex;  // two uploads must not get the same id
+    std::lock_guard lock(allocation_mutex);
     auto prefix = storage::key_prefix({request.user_id});
     std::uint64_t next = 0;
     services.database.scan_reverse(storage::Table::userfilter_filter, prefix, "",

@@ -67,6 +67,8 @@ class SyncBuilder {
   std::pair<json::object, bool> build() {
     upto_ = services_.rooms.current_stream();
     typing_now_ = services_.typing.serial();
+    // Read once: rooms joined since `since` need all their account data, the rest only changes.
+    all_account_data_ = services_.account_data.changed(request_.user_id, 0, upto_);
     json::object join, invite, leave;
     for (const auto& record : services_.rooms.rooms_of_user(request_.user_id)) {
       if (!request_.filter.includes_room(record.room_id)) continue;
@@ -83,7 +85,8 @@ class SyncBuilder {
       }
     }
     json::array global_data;
-    for (const auto& item : services_.account_data.changed(request_.user_id, since_stream(), upto_)) {
+    for (const auto& item : all_account_data_) {
+      if (item.stream <= since_stream()) continue;
       if (!item.room_id.empty() || !request_.filter.account_data.matches(item.type, request_.user_id)) continue;
       global_data.push_back(json::object{{"type", item.type}, {"content", item.content}});
     }
@@ -242,8 +245,9 @@ class SyncBuilder {
 
   json::array room_account_data(const std::string& room_id, bool initial) {
     json::array events;
-    for (const auto& item : services_.account_data.changed(request_.user_id, initial ? 0 : since_stream(), upto_)) {
+    for (const auto& item : all_account_data_) {
       if (item.room_id != room_id || !request_.filter.room_account_data.matches(item.type, request_.user_id)) continue;
+      if (!initial && item.stream <= since_stream()) continue;
       events.push_back(json::object{{"type", item.type}, {"content", item.content}});
     }
     return events;
@@ -268,8 +272,7 @@ class SyncBuilder {
     std::uint64_t prev = events.empty() ? upto_ : events.front()->stream - 1;
     json::object room{
         {"timeline", json::object{{"events", std::move(timeline_json)},
-                                  {"limited", limited || (initial && !events.empty() && events.front()->stream > 1 &&
-                                                          limited)},
+                                  {"limited", limited},
                                   {"prev_batch", stream_token(prev)}}},
         {"state", json::object{{"events", std::move(state)}}},
         {"ephemeral", std::move(ephemeral_events)},
@@ -317,6 +320,7 @@ class SyncBuilder {
   const SyncRequest& request_;
   std::uint64_t upto_ = 0;
   std::uint64_t typing_now_ = 0;
+  std::vector<AccountDataItem> all_account_data_;
 };
 
 boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, boost::asio::thread_pool& pool,

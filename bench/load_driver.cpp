@@ -1,0 +1,352 @@
+// Whole-server load driver: drives a running domovoy over HTTP on loopback and prints the
+// figures docs/performance.md quotes. Every loop is bounded in count and time.
+//   domovoy_load_driver --port P --server-pid PID [--scenario all|sends|wakeup|idle|initial-sync|versions]
+#include <sys/resource.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "homeserver/core/json.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using domovoy::json::object;
+using domovoy::json::value;
+
+namespace {
+
+unsigned short g_port = 0;
+int g_server_pid = 0;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double percentile(std::vector<double> samples, double p) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  auto index = static_cast<std::size_t>(p / 100.0 * static_cast<double>(samples.size() - 1));
+  return samples[index];
+}
+
+long rss_kib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+struct Connection {
+  explicit Connection(asio::any_io_executor executor) : stream(executor) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+};
+
+asio::awaitable<std::unique_ptr<Connection>> connect() {
+  auto executor = co_await asio::this_coro::executor;
+  auto connection = std::make_unique<Connection>(executor);
+  co_await connection->stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), g_port),
+                                            asio::use_awaitable);
+  connection->stream.socket().set_option(tcp::no_delay(true));
+  co_return connection;
+}
+
+struct Reply {
+  unsigned status = 0;
+  value body;
+};
+
+asio::awaitable<Reply> call(Connection& connection, bhttp::verb method, std::string target, std::string body = {},
+                            std::string token = {}) {
+  bhttp::request<bhttp::string_body> request{method, target, 11};
+  request.set(bhttp::field::host, "127.0.0.1");
+  request.keep_alive(true);
+  if (!token.empty()) request.set(bhttp::field::authorization, "Bearer " + token);
+  if (!body.empty() || method != bhttp::verb::get) {
+    request.set(bhttp::field::content_type, "application/json");
+    request.body() = body.empty() ? "{}" : body;
+  }
+  request.prepare_payload();
+  co_await bhttp::async_write(connection.stream, request, asio::use_awaitable);
+  bhttp::response<bhttp::string_body> response;
+  co_await bhttp::async_read(connection.stream, connection.buffer, response, asio::use_awaitable);
+  Reply reply;
+  reply.status = response.result_int();
+  boost::system::error_code ec;
+  reply.body = boost::json::parse(response.body(), ec);
+  co_return reply;
+}
+
+struct User {
+  std::string user_id;
+  std::string token;
+};
+
+asio::awaitable<User> register_user(Connection& connection, const std::string& name) {
+  // Bodies are built before co_await: g++ 12 cannot keep initializer lists alive across it.
+  object request{{"username", name}, {"password", "benchmark-password"}, {"auth", object{{"type", "m.login.dummy"}}}};
+  std::string body = boost::json::serialize(request);
+  auto reply = co_await call(connection, bhttp::verb::post, std::string("/_matrix/client/v3/register"), body);
+  if (reply.status != 200) throw std::runtime_error("register failed: " + boost::json::serialize(reply.body));
+  co_return User{std::string(reply.body.at("user_id").as_string()), std::string(reply.body.at("access_token").as_string())};
+}
+
+asio::awaitable<std::string> create_room(Connection& connection, const User& owner, const std::vector<std::string>& invite) {
+  boost::json::array invites;
+  for (const auto& user : invite) invites.push_back(boost::json::string(user));
+  object request{{"preset", "public_chat"}, {"invite", invites}};
+  std::string body = boost::json::serialize(request);
+  auto reply = co_await call(connection, bhttp::verb::post, std::string("/_matrix/client/v3/createRoom"), body, owner.token);
+  if (reply.status != 200) throw std::runtime_error("createRoom failed: " + boost::json::serialize(reply.body));
+  co_return std::string(reply.body.at("room_id").as_string());
+}
+
+asio::awaitable<void> join(Connection& connection, const User& user, const std::string& room_id) {
+  auto reply = co_await call(connection, bhttp::verb::post, "/_matrix/client/v3/rooms/" + room_id + "/join", "{}", user.token);
+  if (reply.status != 200) throw std::runtime_error("join failed: " + boost::json::serialize(reply.body));
+}
+
+std::string message_body(int n) {
+  return boost::json::serialize(object{{"msgtype", "m.text"}, {"body", "Показания счётчика №" + std::to_string(n)}});
+}
+
+std::string run_id() { return std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000); }
+
+// 64 senders, each in its own room, each sending back to back for `seconds`.
+asio::awaitable<void> scenario_sends(int senders, int seconds) {
+  auto setup = co_await connect();
+  std::vector<User> users;
+  std::vector<std::string> rooms;
+  auto prefix = "s" + run_id() + "_";
+  for (int i = 0; i < senders; ++i) {
+    users.push_back(co_await register_user(*setup, prefix + std::to_string(i)));
+    rooms.push_back(co_await create_room(*setup, users.back(), {}));
+  }
+  std::vector<double> latencies;
+  int failures = 0;
+  auto deadline = Clock::now() + std::chrono::seconds(seconds);
+  auto start = Clock::now();
+  int finished = 0;
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer done(executor, Clock::time_point::max());
+  for (int i = 0; i < senders; ++i) {
+    asio::co_spawn(executor, [&, i]() -> asio::awaitable<void> {
+      auto connection = co_await connect();
+      for (int n = 0; Clock::now() < deadline; ++n) {
+        auto t0 = Clock::now();
+        auto reply = co_await call(*connection, bhttp::verb::put,
+                                   "/_matrix/client/v3/rooms/" + rooms[i] + "/send/m.room.message/t" + std::to_string(n),
+                                   message_body(n), users[i].token);
+        if (reply.status == 200) latencies.push_back(ms_since(t0));
+        else ++failures;
+      }
+      if (++finished == senders) done.cancel();
+    }, asio::detached);
+  }
+  boost::system::error_code ec;
+  co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  double elapsed = ms_since(start) / 1000.0;
+  std::cout << std::fixed << std::setprecision(2) << "durable sends: " << senders << " senders in " << senders
+            << " rooms, " << latencies.size() << " sends in " << elapsed << " s = "
+            << static_cast<double>(latencies.size()) / elapsed << " sends/s; latency p50 " << percentile(latencies, 50)
+            << " ms, p99 " << percentile(latencies, 99) << " ms; failures " << failures << "\n";
+}
+
+// `listeners` users each in their own room with a sender; `polls_per_listener` long-polls each.
+asio::awaitable<void> scenario_wakeup(int listeners, int polls_per_listener, int rounds) {
+  auto setup = co_await connect();
+  auto prefix = "w" + run_id() + "_";
+  std::vector<User> listen_users, senders;
+  std::vector<std::string> rooms;
+  for (int i = 0; i < listeners; ++i) {
+    senders.push_back(co_await register_user(*setup, prefix + "s" + std::to_string(i)));
+    listen_users.push_back(co_await register_user(*setup, prefix + "l" + std::to_string(i)));
+    rooms.push_back(co_await create_room(*setup, senders.back(), {}));
+    co_await join(*setup, listen_users.back(), rooms.back());
+  }
+  auto executor = co_await asio::this_coro::executor;
+  std::vector<double> latencies;
+  std::vector<Clock::time_point> sent_at(static_cast<std::size_t>(listeners));
+  int pending_polls = 0;
+  bool stopping = false;
+  for (int i = 0; i < listeners; ++i) {
+    auto first = co_await call(*setup, bhttp::verb::get, std::string("/_matrix/client/v3/sync?timeout=0"), {}, listen_users[i].token);
+    std::string since(first.body.at("next_batch").as_string());
+    for (int p = 0; p < polls_per_listener; ++p) {
+      asio::co_spawn(executor, [&, i, since]() mutable -> asio::awaitable<void> {
+        auto connection = co_await connect();
+        while (!stopping) {
+          ++pending_polls;
+          auto reply = co_await call(*connection, bhttp::verb::get,
+                                     "/_matrix/client/v3/sync?timeout=30000&since=" + since, {}, listen_users[i].token);
+          --pending_polls;
+          if (reply.status != 200) co_return;
+          auto joined = reply.body.at("rooms").at("join").as_object();
+          if (!joined.empty() && sent_at[static_cast<std::size_t>(i)] != Clock::time_point{})
+            latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent_at[static_cast<std::size_t>(i)]).count());
+          since = std::string(reply.body.at("next_batch").as_string());
+        }
+      }, asio::detached);
+    }
+  }
+  asio::steady_timer pause(executor);
+  auto wait_for_polls = [&]() -> asio::awaitable<void> {
+    for (int tries = 0; tries < 500 && pending_polls < listeners * polls_per_listener; ++tries) {
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+  };
+  for (int round = 0; round < rounds; ++round) {
+    co_await wait_for_polls();
+    int target = round % listeners;
+    sent_at[static_cast<std::size_t>(target)] = Clock::now();
+    co_await call(*setup, bhttp::verb::put,
+                  "/_matrix/client/v3/rooms/" + rooms[target] + "/send/m.room.message/w" + std::to_string(round),
+                  message_body(round), senders[target].token);
+    pause.expires_after(std::chrono::milliseconds(20));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+  stopping = true;
+  std::cout << std::fixed << std::setprecision(2) << "wake-up: " << listeners * polls_per_listener
+            << " concurrent long-polls, " << latencies.size() << " wake-ups; send-to-sync p50 "
+            << percentile(latencies, 50) << " ms, p99 " << percentile(latencies, 99) << " ms\n";
+}
+
+// Many long-polls that never wake, then the server's resident memory.
+asio::awaitable<void> scenario_idle(int polls) {
+  auto setup = co_await connect();
+  auto user = co_await register_user(*setup, "i" + run_id());
+  auto first = co_await call(*setup, bhttp::verb::get, std::string("/_matrix/client/v3/sync?timeout=0"), {}, user.token);
+  std::string since(first.body.at("next_batch").as_string());
+  long before = rss_kib(g_server_pid);
+  auto executor = co_await asio::this_coro::executor;
+  int pending = 0;
+  std::vector<std::shared_ptr<Connection>> connections;
+  for (int i = 0; i < polls; ++i) {
+    auto connection = std::shared_ptr<Connection>(co_await connect());
+    connections.push_back(connection);
+    asio::co_spawn(executor, [connection, &pending, user, since]() -> asio::awaitable<void> {
+      ++pending;
+      boost::system::error_code ec;
+      try {
+        co_await call(*connection, bhttp::verb::get, "/_matrix/client/v3/sync?timeout=60000&since=" + since, {}, user.token);
+      } catch (const std::exception&) {
+      }
+      --pending;
+    }, asio::detached);
+  }
+  asio::steady_timer pause(executor, std::chrono::seconds(3));
+  co_await pause.async_wait(asio::use_awaitable);
+  long during = rss_kib(g_server_pid);
+  std::cout << "idle long-polls: " << pending << " pending; server RSS " << during / 1024 << " MB (" << before / 1024
+            << " MB before)\n";
+  for (auto& connection : connections) {
+    boost::system::error_code ec;
+    connection->stream.socket().close(ec);
+  }
+}
+
+// A user in `rooms` rooms of `events` events each; time of their initial /sync.
+asio::awaitable<void> scenario_initial_sync(int room_count, int events) {
+  auto setup = co_await connect();
+  auto user = co_await register_user(*setup, "r" + run_id());
+  auto executor = co_await asio::this_coro::executor;
+  std::vector<std::string> rooms;
+  for (int r = 0; r < room_count; ++r) rooms.push_back(co_await create_room(*setup, user, {}));
+  int finished = 0;
+  asio::steady_timer done(executor, Clock::time_point::max());
+  for (int r = 0; r < room_count; ++r) {
+    asio::co_spawn(executor, [&, r]() -> asio::awaitable<void> {
+      auto connection = co_await connect();
+      for (int n = 0; n < events; ++n)
+        co_await call(*connection, bhttp::verb::put,
+                      "/_matrix/client/v3/rooms/" + rooms[r] + "/send/m.room.message/f" + std::to_string(n),
+                      message_body(n), user.token);
+      if (++finished == room_count) done.cancel();
+    }, asio::detached);
+  }
+  boost::system::error_code ec;
+  co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  std::vector<double> times;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    auto reply = co_await call(*setup, bhttp::verb::get, std::string("/_matrix/client/v3/sync"), {}, user.token);
+    times.push_back(ms_since(t0));
+    if (reply.status != 200 || reply.body.at("rooms").at("join").as_object().size() != static_cast<std::size_t>(room_count))
+      throw std::runtime_error("initial sync returned the wrong rooms");
+  }
+  std::cout << std::fixed << std::setprecision(2) << "initial sync: " << room_count << " rooms x " << events
+            << " events; first " << times.front() << " ms, median of 5 " << percentile(times, 50) << " ms\n";
+}
+
+asio::awaitable<void> scenario_versions(int connections, int seconds) {
+  auto executor = co_await asio::this_coro::executor;
+  long total = 0;
+  int finished = 0;
+  auto deadline = Clock::now() + std::chrono::seconds(seconds);
+  asio::steady_timer done(executor, Clock::time_point::max());
+  auto start = Clock::now();
+  for (int c = 0; c < connections; ++c) {
+    asio::co_spawn(executor, [&]() -> asio::awaitable<void> {
+      auto connection = co_await connect();
+      while (Clock::now() < deadline) {
+        auto reply = co_await call(*connection, bhttp::verb::get, std::string("/_matrix/client/versions"));
+        if (reply.status == 200) ++total;
+      }
+      if (++finished == connections) done.cancel();
+    }, asio::detached);
+  }
+  boost::system::error_code ec;
+  co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  std::cout << std::fixed << std::setprecision(0) << "GET /versions: " << connections << " connections, "
+            << static_cast<double>(total) / (ms_since(start) / 1000.0) << " requests/s\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> args;
+  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+  g_port = static_cast<unsigned short>(std::stoi(args.count("--port") ? args["--port"] : "8008"));
+  g_server_pid = args.count("--server-pid") ? std::stoi(args["--server-pid"]) : 0;
+  std::string scenario = args.count("--scenario") ? args["--scenario"] : "all";
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+
+  asio::io_context io;
+  std::exception_ptr failure;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    if (scenario == "all" || scenario == "versions") co_await scenario_versions(64, 5);
+    if (scenario == "all" || scenario == "sends") co_await scenario_sends(64, 10);
+    if (scenario == "all" || scenario == "wakeup") co_await scenario_wakeup(100, 10, 200);
+    if (scenario == "all" || scenario == "initial-sync") co_await scenario_initial_sync(50, 1000);
+    if (scenario == "all" || scenario == "idle") co_await scenario_idle(10000);
+    io.stop();
+  }, [&](std::exception_ptr error) { failure = error; io.stop(); });
+  io.run();
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      std::cerr << "load driver failed: " << error.what() << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}

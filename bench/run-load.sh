@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Whole-server figures on this machine, in one command:
+#   bash bench/run-load.sh [build-dir]
+# Starts domovoy with rate limits off and cheap password hashing (registration is not what is
+# measured) on a fresh data directory, runs the load driver, then measures start-up time over a
+# database of 1,000,000 events made by domovoy_make_db.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+ninja -C "$BUILD" domovoy domovoy_load_driver domovoy_make_db >/dev/null
+WORK=$(mktemp -d /tmp/domovoy-bench.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cat > "$WORK/bench.yaml" <<YAML
+password_hashing: {ops_limit: 1, mem_limit_mb: 8}
+limits: {max_connections: 30000}
+YAML
+
+start_server() {  # data dir -> sets PID and PORT
+  "$BUILD/domovoy" serve --config "$WORK/bench.yaml" --listen 127.0.0.1:0 --data-dir "$1" --no-rate-limits --log-level warn \
+    > "$WORK/server.out" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 200); do
+    PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\)\/.*/\1/p' "$WORK/server.out")
+    [ -n "$PORT" ] && return 0
+    sleep 0.05
+  done
+  echo "server did not start"; cat "$WORK/server.out"; exit 1
+}
+
+echo "== load (server: $(nproc) cores shared with the driver)"
+start_server "$WORK/load"
+"$BUILD/domovoy_load_driver" --port "$PORT" --server-pid "$PID" --scenario "${SCENARIO:-all}"
+kill -TERM "$PID"; wait "$PID" || true
+
+if [ "${SKIP_STARTUP:-0}" != "1" ]; then
+  echo "== start-up over a large database"
+  "$BUILD/domovoy_make_db" "$WORK/big" "${STARTUP_EVENTS:-1000000}" 100
+  du -sh "$WORK/big/db" | sed 's/^/database size: /'
+  T0=$(date +%s%N)
+  start_server "$WORK/big"
+  until curl -sf "http://127.0.0.1:$PORT/_matrix/client/versions" >/dev/null; do sleep 0.01; done
+  T1=$(date +%s%N)
+  echo "start-up to first answered request: $(( (T1 - T0) / 1000000 )) ms"
+  kill -TERM "$PID"; wait "$PID" || true
+fi
