@@ -102,7 +102,10 @@ IssuedToken AccountStore::issue_token(const std::string& user_id, std::optional<
   Device device;
   if (auto existing = this->device(user_id, issued.device_id)) {
     device = *existing;
-    if (!device.token_hash.empty()) batch.remove(Table::tokenhash_session, device.token_hash);
+    if (!device.token_hash.empty()) {
+      batch.remove(Table::tokenhash_session, device.token_hash);
+      forget_token(device.token_hash);
+    }
   }
   device.device_id = issued.device_id;
   if (display_name) device.display_name = *display_name;
@@ -118,17 +121,30 @@ IssuedToken AccountStore::issue_token(const std::string& user_id, std::optional<
 
 std::optional<AccountStore::TokenOwner> AccountStore::resolve_token(const std::string& access_token) const {
   auto token_hash = hash_token(access_token);
+  {
+    std::lock_guard lock(token_cache_mutex_);
+    if (auto it = token_cache_.find(token_hash); it != token_cache_.end()) return it->second;
+  }
   auto stored = database_.get(Table::tokenhash_session, token_hash);
   if (!stored) return std::nullopt;
   auto object = parse_stored_json(*stored).as_object();
-  return TokenOwner{std::string(object["user_id"].as_string()), std::string(object["device_id"].as_string()),
-                    token_hash};
+  TokenOwner owner{std::string(object["user_id"].as_string()), std::string(object["device_id"].as_string()), token_hash};
+  std::lock_guard lock(token_cache_mutex_);
+  if (token_cache_.size() >= kTokenCacheEntries) token_cache_.clear();
+  token_cache_[token_hash] = owner;
+  return owner;
+}
+
+void AccountStore::forget_token(const std::string& token_hash) {
+  std::lock_guard lock(token_cache_mutex_);
+  token_cache_.erase(token_hash);
 }
 
 void AccountStore::revoke_token_hash(const std::string& token_hash) {
   storage::WriteBatch batch;
   batch.remove(Table::tokenhash_session, token_hash);
   database_.write(std::move(batch));
+  forget_token(token_hash);
 }
 
 std::vector<Device> AccountStore::devices(const std::string& user_id) const {
@@ -160,16 +176,22 @@ void AccountStore::delete_device(const std::string& user_id, const std::string& 
   if (!existing->token_hash.empty()) batch.remove(Table::tokenhash_session, existing->token_hash);
   batch.remove(Table::userdevice_device, storage::join_key({user_id, device_id}));
   database_.write(std::move(batch));
+  if (!existing->token_hash.empty()) forget_token(existing->token_hash);
 }
 
 void AccountStore::delete_devices_except(const std::string& user_id, const std::string& keep_device) {
   storage::WriteBatch batch;
+  std::vector<std::string> revoked;
   for (const auto& device : devices(user_id)) {
     if (device.device_id == keep_device) continue;
-    if (!device.token_hash.empty()) batch.remove(Table::tokenhash_session, device.token_hash);
+    if (!device.token_hash.empty()) {
+      batch.remove(Table::tokenhash_session, device.token_hash);
+      revoked.push_back(device.token_hash);
+    }
     batch.remove(Table::userdevice_device, storage::join_key({user_id, device.device_id}));
   }
   database_.write(std::move(batch));
+  for (const auto& token_hash : revoked) forget_token(token_hash);
 }
 
 }  // namespace domovoy

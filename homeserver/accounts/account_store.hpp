@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,13 @@ class AccountStore {
   storage::Database& database_;
   PasswordHashing hashing_;
   std::mutex create_mutex_;  // makes "is the name free, then take it" one step
+
+  // Every authenticated request resolves its token: keep the answers in memory. Entries are
+  // dropped when their token is revoked, so the cache never outlives a logout.
+  void forget_token(const std::string& token_hash);
+  mutable std::mutex token_cache_mutex_;
+  mutable std::unordered_map<std::string, TokenOwner> token_cache_;
+  static constexpr std::size_t kTokenCacheEntries = 100000;
 };
 
 }  // namespace domovoy

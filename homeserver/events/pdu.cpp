@@ -96,10 +96,14 @@ std::string room_id_from_create_event(const json::object& create_event, const Ro
 std::string hash_and_sign_event(json::object& event, const RoomVersion& version, std::string_view server_name,
                                 const SigningKey& key) {
   event["hashes"] = json::object{{"sha256", content_hash(event)}};
+  event.erase("signatures");
+  // The signed bytes and the reference hash are the same canonical redacted event: build it once.
   auto redacted = redact_event(event, version);
-  sign_json(redacted, server_name, key);
-  event["signatures"] = redacted["signatures"];
-  return event_id_of(event, version);
+  redacted.erase("unsigned");
+  auto canonical = canonical_json(redacted);
+  json::object signatures{{server_name, json::object{{key.key_id(), key.sign_base64(canonical)}}}};
+  event["signatures"] = std::move(signatures);
+  return "$" + base64_urlsafe_encode(sha256(canonical));
 }
 
 bool content_hash_matches(const json::object& event) {

@@ -141,39 +141,50 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     const Route& route = *match.route;
     request.path_params = std::move(match.params);
     try {
+      std::string token;
       if (route.auth != Auth::none) {
-        std::string token;
         auto authorization = request.header("authorization");
         if (authorization.rfind("Bearer ", 0) == 0) token = authorization.substr(7);
         else if (auto query_token = request.query_param("access_token")) token = *query_token;
-        if (token.empty()) {
-          if (route.auth == Auth::required)
-            co_return error_response(401, "M_MISSING_TOKEN", "Missing access token");
-        } else {
-          auto resolve = [this, &token]() { return resolve_token(token); };
-          auto session = co_await run_blocking(pool, resolve);
-          if (!session)
-            co_return error_response(401, "M_UNKNOWN_TOKEN", "Unknown access token",
-                                     boost::json::object{{"soft_logout", false}});
-          request.user_id = session->user_id;
-          request.device_id = session->device_id;
-          request.access_token_hash = session->token_hash;
-        }
+        if (token.empty() && route.auth == Auth::required)
+          co_return error_response(401, "M_MISSING_TOKEN", "Missing access token");
       }
-      if (rate_limits.enabled) {
+      // Blocking handlers authenticate and run in one trip to the blocking pool.
+      auto authenticate = [this, &token, &request]() -> std::optional<Response> {
+        if (token.empty()) return std::nullopt;
+        auto session = resolve_token(token);
+        if (!session)
+          return error_response(401, "M_UNKNOWN_TOKEN", "Unknown access token",
+                                boost::json::object{{"soft_logout", false}});
+        request.user_id = session->user_id;
+        request.device_id = session->device_id;
+        request.access_token_hash = session->token_hash;
+        return std::nullopt;
+      };
+      auto rate_limited = [this, &route, &request]() -> std::optional<Response> {
+        if (!rate_limits.enabled) return std::nullopt;
         std::int64_t wait = 0;
         if (route.rate_limit_class == "login") wait = limiter.take("login:" + request.remote_address, rate_limits.login);
         else if (!request.user_id.empty()) wait = limiter.take("user:" + request.user_id, rate_limits.per_user);
         else wait = limiter.take("addr:" + request.remote_address, rate_limits.per_address);
-        if (wait > 0)
-          co_return error_response(429, "M_LIMIT_EXCEEDED", "Too many requests",
-                                   boost::json::object{{"retry_after_ms", wait}});
-      }
+        if (wait <= 0) return std::nullopt;
+        return error_response(429, "M_LIMIT_EXCEEDED", "Too many requests", boost::json::object{{"retry_after_ms", wait}});
+      };
       if (route.async) {
+        auto check = [&]() -> std::optional<Response> {
+          if (auto refused = authenticate()) return refused;
+          return rate_limited();
+        };
+        auto refused = co_await run_blocking(pool, check);
+        if (refused) co_return std::move(*refused);
         auto response = co_await route.async(request);
         co_return response;
       }
-      auto handle = [&route, &request]() { return route.blocking(request); };
+      auto handle = [&]() -> Response {
+        if (auto refused = authenticate()) return std::move(*refused);
+        if (auto refused = rate_limited()) return std::move(*refused);
+        return route.blocking(request);
+      };
       auto response = co_await run_blocking(pool, handle);
       co_return response;
     } catch (const ApiError& error) {
