@@ -102,7 +102,12 @@ Homeserver::~Homeserver() {
 
 const Config& Homeserver::config() const { return parts_->config; }
 
-unsigned short Homeserver::listen() { return parts_->server.listen(parts_->config.listen_address, parts_->config.listen_port); }
+unsigned short Homeserver::listen() {
+  auto port = parts_->server.listen(parts_->config.listen_address, parts_->config.listen_port);
+  // With port 0 the kernel chose one; what the server announces (base URL, delegation) must be it.
+  parts_->config.listen_port = port;
+  return port;
+}
 
 void Homeserver::run() {
   for (unsigned i = 1; i < parts_->config.network_threads; ++i) parts_->threads.emplace_back([this] { parts_->io.run(); });

@@ -27,6 +27,13 @@ void raise_file_limit() {
 
 int serve(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  // Block the stop signals before any thread exists, so every thread inherits the mask and only
+  // the waiter below receives them (otherwise a pool thread could take the default action).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::unique_ptr<Homeserver> server;
   try {
     server = std::make_unique<Homeserver>(config);
@@ -46,11 +53,6 @@ int serve(const Config& config) {
             << "/" << std::endl;
 
   // Signals are waited for on a thread of their own so that stopping never races the server's threads.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::thread waiter([&server, signals]() {
     int received = 0;
     sigwait(&signals, &received);

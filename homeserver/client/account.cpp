@@ -193,6 +193,17 @@ void register_account_routes(http::Router& router, ClientServices& services) {
     return http::Response::json(std::move(response));
   }, "login");
 
+  router.add(verb::get, "/_matrix/client/v1/register/m.login.registration_token/validity", http::Auth::none,
+             [&services](http::Request& request) {
+               if (!services.config.registration_enabled) throw forbidden("Registration has been disabled");
+               auto token = request.query_param("token");
+               if (!token) throw missing_param("Missing 'token'");
+               const auto& tokens = services.config.registration_tokens;
+               bool valid = std::find(tokens.begin(), tokens.end(), *token) != tokens.end();
+               return http::Response::json(json::object{{"valid", valid}});
+             },
+             "login");
+
   router.add_client(verb::get, "/login", http::Auth::none, [](http::Request&) {
     return http::Response::json(json::object{{"flows", json::array{json::object{{"type", "m.login.password"}}}}});
   });
