@@ -4,6 +4,7 @@
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
+#include "homeserver/rooms/power_levels.hpp"
 #include "homeserver/sync/filter.hpp"
 
 namespace domovoy {
@@ -94,6 +95,31 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                       auto event = services.rooms.send(
                           room_id, EventDraft{type, std::nullopt, request.user_id, std::move(content),
                                               request.path_params[2], request.device_id});
+                      return http::Response::json(json::object{{"event_id", event->event_id}});
+                    });
+
+  router.add_client(verb::put, "/rooms/{roomId}/redact/{eventId}/{txnId}", http::Auth::required,
+                    [&services](http::Request& request) {
+                      const auto& room_id = request.path_params[0];
+                      const auto& target_id = request.path_params[1];
+                      auto body = request.json_body();
+                      require_room(services, room_id);
+                      auto target = services.rooms.get_event(target_id);
+                      if (!target || target->room_id != room_id) throw not_found("Event not found");
+                      if (target->sender != request.user_id) {
+                        // Redacting someone else's event needs the redact level (rooms: "Handling redactions").
+                        auto state = services.rooms.current_state(room_id);
+                        auto create = services.rooms.state_event(state, "m.room.create", "");
+                        auto power_event = services.rooms.state_event(state, "m.room.power_levels", "");
+                        PowerLevels power(create.get(), power_event.get(), *services.rooms.room_version(room_id));
+                        if (power.user_level(request.user_id) < power.redact())
+                          throw forbidden("You may not redact other users' events");
+                      }
+                      json::object content;
+                      if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
+                      EventDraft draft{"m.room.redaction", std::nullopt, request.user_id, std::move(content),
+                                       request.path_params[2], request.device_id, target_id};
+                      auto event = services.rooms.send(room_id, draft);
                       return http::Response::json(json::object{{"event_id", event->event_id}});
                     });
 

@@ -160,9 +160,11 @@ class SyncBuilder {
       if (in_timeline.count(event_id)) continue;
       auto old = previous->find(key);
       bool unchanged = old != previous->end() && old->second == event_id;
-      if (unchanged && !(state_filter.lazy_load_members && key.type == "m.room.member" && full)) continue;
-      if (key.type == "m.room.member" && state_filter.lazy_load_members && !needed_members.count(key.state_key))
-        continue;
+      bool lazy_member = state_filter.lazy_load_members && key.type == "m.room.member";
+      // Lazy loading: the members of the timeline's senders are sent even when unchanged, since the
+      // client may never have been sent them (we keep no per-device record of what it has).
+      if (lazy_member && !needed_members.count(key.state_key)) continue;
+      if (unchanged && !lazy_member) continue;
       auto event = services_.rooms.get_event(event_id);
       if (!event || !state_filter.matches(event->type, event->sender)) continue;
       out.push_back(format(*event));
@@ -261,7 +263,8 @@ class SyncBuilder {
     auto [events, limited] = timeline(room_id, from, upto_);
     bool full = initial || request_.full_state;
     json::array state;
-    if (full || limited) state = state_section(room_id, events, upto_, full, since_stream());
+    bool lazy_members = request_.filter.state.lazy_load_members && !events.empty();
+    if (full || limited || lazy_members) state = state_section(room_id, events, upto_, full, since_stream());
     auto ephemeral_events = ephemeral(room_id, initial);
     auto account_data = room_account_data(room_id, initial);
     bool has_news = !events.empty() || !state.empty() || !ephemeral_events["events"].as_array().empty() ||

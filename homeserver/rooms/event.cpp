@@ -55,6 +55,11 @@ std::string serialize_event_record(const Event& event) {
     record["txn_id"] = event.txn_id;
     record["txn_device"] = event.txn_device;
   }
+  if (!event.redacted_by.empty()) {
+    record["redacted_by"] = event.redacted_by;
+    record["redacted_content"] = event.redacted_content.value_or(json::object{});
+    record["redacted_because"] = event.redacted_because.value_or(json::object{});
+  }
   return to_json(record);
 }
 
@@ -73,6 +78,11 @@ std::shared_ptr<Event> parse_event_record(std::string_view record_text, std::str
   if (auto* txn = record.if_contains("txn_id")) {
     event->txn_id = txn->as_string();
     event->txn_device = record["txn_device"].as_string();
+  }
+  if (auto* redacted_by = record.if_contains("redacted_by")) {
+    event->redacted_by = redacted_by->as_string();
+    event->redacted_content = record["redacted_content"].as_object();
+    event->redacted_because = record["redacted_because"].as_object();
   }
   return event;
 }

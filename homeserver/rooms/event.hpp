@@ -37,6 +37,9 @@ struct Event {
   std::string prev_sender;
   std::string txn_id;                     // the client's transaction id, echoed to the sending device only
   std::string txn_device;
+  std::string redacted_by;                // the m.room.redaction applied to this event, if any
+  std::optional<boost::json::object> redacted_content;  // content as the redaction algorithm leaves it
+  std::optional<boost::json::object> redacted_because;  // the redaction, as clients see it in `unsigned`
 
   const boost::json::object& content() const;
   bool is_state() const { return state_key.has_value(); }

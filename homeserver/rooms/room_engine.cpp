@@ -8,6 +8,7 @@
 #include "homeserver/events/canonical_json.hpp"
 #include "homeserver/events/pdu.hpp"
 #include "homeserver/rooms/auth_rules.hpp"
+#include "homeserver/rooms/power_levels.hpp"
 #include "storage/key_codec.hpp"
 
 namespace domovoy {
@@ -35,6 +36,39 @@ std::string txn_key(const EventDraft& draft, const std::string& room_id) {
 RoomEngine::RoomEngine(storage::Database& database, const ServerIdentity& identity, StreamTracker& stream,
                        StateStore& states)
     : database_(database), identity_(identity), stream_(stream), states_(states) {}
+
+void RoomEngine::replace_cached_event(const EventPtr& event) {
+  std::lock_guard lock(cache_mutex_);
+  if (auto it = event_cache_.find(event->event_id); it != event_cache_.end()) it->second.first = event;
+}
+
+std::shared_ptr<Event> RoomEngine::redaction_target(const Room& room, const Event& redaction) {
+  std::string target_id;
+  if (const auto* in_content = redaction.content().if_contains("redacts"); in_content && in_content->is_string())
+    target_id = in_content->as_string();
+  else if (const auto* top = redaction.pdu.if_contains("redacts"); top && top->is_string())
+    target_id = top->as_string();
+  auto target = get_event(target_id);
+  if (!target || target->room_id != room.room_id || !target->redacted_by.empty()) return nullptr;
+  // Handling redactions (rooms v3+): applied when the redacter has the redact level or sent the
+  // original event; otherwise the redaction event stands but changes nothing.
+  auto create = state_event(room.state, "m.room.create", "");
+  auto power_event = state_event(room.state, "m.room.power_levels", "");
+  PowerLevels power(create.get(), power_event.get(), *room.version);
+  bool allowed = power.user_level(redaction.sender) >= power.redact() || redaction.sender == target->sender;
+  if (!allowed) return nullptr;
+  auto updated = std::make_shared<Event>(*target);
+  updated->redacted_by = redaction.event_id;
+  updated->redacted_content = redact_event(target->pdu, *room.version)["content"].as_object();
+  updated->redacted_because = json::object{{"type", redaction.type},
+                                           {"content", redaction.content()},
+                                           {"sender", redaction.sender},
+                                           {"event_id", redaction.event_id},
+                                           {"origin_server_ts", redaction.origin_server_ts},
+                                           {"room_id", redaction.room_id},
+                                           {"redacts", target->event_id}};
+  return updated;
+}
 
 void RoomEngine::cache_event(const EventPtr& event) {
   std::lock_guard lock(cache_mutex_);
@@ -141,6 +175,11 @@ std::shared_ptr<Event> RoomEngine::build_event(Room& room, const EventDraft& dra
   json::array prev;
   for (const auto& id : room.forward_extremities) prev.push_back(json::string(id));
   pdu["prev_events"] = std::move(prev);
+  if (!draft.redacts.empty()) {
+    // Room versions 11+ carry `redacts` in content only; older ones at the top level.
+    if (room.version->v11_redaction) pdu["content"].as_object()["redacts"] = draft.redacts;
+    else pdu["redacts"] = draft.redacts;
+  }
   auto event = Event::from_pdu(pdu, {}, room.room_id);
   json::array auth_ids;
   for (const auto& key : auth_event_keys(*event, *room.version)) {
@@ -252,6 +291,9 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
     batch.put(Table::roomuser_membership, storage::join_key({room.room_id, *event->state_key}), membership_value(record));
     batch.put(Table::userroom_membership, storage::join_key({*event->state_key, room.room_id}), membership_value(record));
   }
+  std::shared_ptr<Event> redacted_target;
+  if (event->type == "m.room.redaction") redacted_target = redaction_target(room, *event);
+  if (redacted_target) batch.put(Table::eventid_event, redacted_target->event_id, serialize_event_record(*redacted_target));
   Room updated_view;  // the room record as it will be once written
   updated_view.version = room.version;
   updated_view.forward_extremities = {event->event_id};
@@ -272,6 +314,7 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
   }
   EventPtr stored = event;
   cache_event(stored);
+  if (redacted_target) replace_cached_event(redacted_target);
   if (listener_) {
     std::vector<std::string> wake(room.wake_users.begin(), room.wake_users.end());
     if (!membership.empty()) wake.push_back(*event->state_key);

@@ -33,6 +33,7 @@ struct EventDraft {
   boost::json::object content;
   std::string txn_id;       // with txn_device: makes the send idempotent
   std::string txn_device;
+  std::string redacts;      // for m.room.redaction: the event it redacts
 };
 
 struct MembershipRecord {
@@ -109,6 +110,9 @@ class RoomEngine {
   EventPtr persist(Room& room, std::shared_ptr<Event> event, bool is_new_room);
   std::shared_ptr<Event> build_event(Room& room, const EventDraft& draft);
   void cache_event(const EventPtr& event);
+  void replace_cached_event(const EventPtr& event);
+  // The event a redaction removes content from, updated, when the redaction may be applied.
+  std::shared_ptr<Event> redaction_target(const Room& room, const Event& redaction);
   std::string room_record(const Room& room) const;
 
   storage::Database& database_;
