@@ -140,8 +140,10 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
       auto event = services.rooms.get_event(it->second);
       if (!event) continue;
       auto value = event->membership();
-      if (membership && value != *membership) continue;
-      if (not_membership && value == *not_membership) continue;
+      // Given both, the two parameters are an "or" (rooms.yaml, getMembersByRoom).
+      bool is_wanted = membership && value == *membership;
+      bool is_not_excluded = not_membership && value != *not_membership;
+      if ((membership || not_membership) && !is_wanted && !is_not_excluded) continue;
       chunk.push_back(client_event(*event, request.user_id, request.device_id));
     }
     return http::Response::json(json::object{{"chunk", std::move(chunk)}});

@@ -22,7 +22,7 @@ void require_joined(ClientServices& services, const std::string& room_id, const 
 std::optional<std::uint64_t> readable_until(ClientServices& services, const std::string& room_id,
                                             const std::string& user_id) {
   auto record = services.rooms.membership_record(room_id, user_id);
-  if (!record) return std::nullopt;
+  if (!record || record->forgotten) return std::nullopt;
   if (record->membership == "join") return services.rooms.current_stream();
   return record->stream;
 }
@@ -40,6 +40,8 @@ bool can_see_event(ClientServices& services, const std::string& user_id, const E
   auto state = services.rooms.state_at_group(event.state_group_before);
   auto visibility = history_visibility(services, state);
   if (visibility == "world_readable") return true;
+  // A forgotten room's history is gone for the user (leaving.yaml, forgetRoom).
+  if (auto record = services.rooms.membership_record(event.room_id, user_id); record && record->forgotten) return false;
   auto membership_then = services.rooms.membership_in(state, user_id);
   // A user's own membership event is always visible to them.
   if (event.type == "m.room.member" && event.state_key == user_id) return true;

@@ -50,6 +50,25 @@ http::Response get_state_event(ClientServices& services, http::Request& request,
   return http::Response::json(event->content());
 }
 
+// room_state.yaml: listed aliases must be valid and, where this server can tell, point here.
+void check_canonical_alias(ClientServices& services, const std::string& room_id, const json::object& content) {
+  std::vector<std::string> aliases;
+  if (auto alias = optional_string(content, "alias")) aliases.push_back(*alias);
+  if (const auto* alternatives = content.if_contains("alt_aliases")) {
+    if (!alternatives->is_array()) throw invalid_param("alt_aliases must be an array");
+    for (const auto& alias : alternatives->as_array()) {
+      if (!alias.is_string()) throw invalid_param("alt_aliases must hold strings");
+      aliases.emplace_back(alias.as_string());
+    }
+  }
+  for (const auto& alias : aliases) {
+    if (!is_valid_room_alias(alias)) throw invalid_param("Invalid room alias " + alias);
+    if (server_name_of(alias) != services.config.server_name) continue;
+    auto target = lookup_alias(services, alias);
+    if (!target || *target != room_id) throw ApiError(400, "M_BAD_ALIAS", "Alias " + alias + " does not point to this room");
+  }
+}
+
 http::Response put_state_event(ClientServices& services, http::Request& request, const std::string& state_key) {
   const auto& room_id = request.path_params[0];
   const auto& type = request.path_params[1];
@@ -60,6 +79,7 @@ http::Response put_state_event(ClientServices& services, http::Request& request,
     const auto* membership = content.if_contains("membership");
     if (!membership || !membership->is_string()) throw bad_json("m.room.member needs a membership");
   }
+  if (type == "m.room.canonical_alias") check_canonical_alias(services, room_id, content);
   auto event = services.rooms.send(room_id, EventDraft{type, state_key, request.user_id, std::move(content), {}, {}});
   return http::Response::json(json::object{{"event_id", event->event_id}});
 }
