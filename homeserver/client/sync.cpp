@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::size_t kDefaultTimelineLimit = 10;
 constexpr std::int64_t kMaxTimeoutMs = 60000;
+constexpr std::size_t kMaxUnreadScan = 500;
 
 struct SyncToken {
   std::uint64_t stream = 0;
@@ -225,8 +226,23 @@ class SyncBuilder {
           read_position = std::max(read_position, event->stream);
     }
     std::int64_t notifications = 0, highlights = 0;
-    for (const auto& event : services_.rooms.room_events(room_id, read_position, upto_, 500, true)) {
-      if (event->sender == request_.user_id) break;  // one's own message marks everything before it read
+    // Newest first, in small pages: the scan usually stops at the user's own last message.
+    std::vector<EventPtr> unread;
+    for (std::uint64_t cursor = upto_; unread.size() < kMaxUnreadScan && cursor > read_position;) {
+      auto page = services_.rooms.room_events(room_id, read_position, cursor, 16, true);
+      if (page.empty()) break;
+      bool own_message = false;
+      for (const auto& event : page) {
+        if (event->sender == request_.user_id) {
+          own_message = true;  // one's own message marks everything before it read
+          break;
+        }
+        unread.push_back(event);
+      }
+      if (own_message || page.size() < 16) break;
+      cursor = page.back()->stream - 1;
+    }
+    for (const auto& event : unread) {
       if (event->type != "m.room.message" && event->type != "m.room.encrypted") continue;
       const auto& content = event->content();
       if (const auto* msgtype = content.if_contains("msgtype"); msgtype && msgtype->is_string() &&
