@@ -13,9 +13,14 @@ namespace {
 void append_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  // Copy runs of characters that need no escape in one go; most strings are a single run.
+  std::size_t run_start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+    out.append(text.data() + run_start, i - run_start);
+    run_start = i + 1;
+    switch (byte) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\b': out += "\\b"; break;
@@ -24,15 +29,12 @@ void append_string(std::string& out, std::string_view text) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (byte < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[byte >> 4]);
-          out.push_back(kHex[byte & 0xf]);
-        } else {
-          out.push_back(c);
-        }
+        out += "\\u00";
+        out.push_back(kHex[byte >> 4]);
+        out.push_back(kHex[byte & 0xf]);
     }
   }
+  out.append(text.data() + run_start, text.size() - run_start);
   out.push_back('"');
 }
 
@@ -43,6 +45,11 @@ void append_integer(std::string& out, Integer value) {
   out.append(buffer, result.ptr);
 }
 }  // namespace
+
+namespace {
+void append_object(std::string& out, const boost::json::object& object,
+                   std::initializer_list<std::string_view> skip_keys);
+}
 
 void append_canonical_json(std::string& out, const boost::json::value& value) {
   switch (value.kind()) {
@@ -79,26 +86,40 @@ void append_canonical_json(std::string& out, const boost::json::value& value) {
       out.push_back(']');
       break;
     }
-    case boost::json::kind::object: {
-      const auto& object = value.get_object();
-      std::vector<const boost::json::key_value_pair*> members;
-      members.reserve(object.size());
-      for (const auto& member : object) members.push_back(&member);
-      // Byte order of UTF-8 is code point order.
-      std::sort(members.begin(), members.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-      out.push_back('{');
-      bool first = true;
-      for (const auto* member : members) {
-        if (!first) out.push_back(',');
-        append_string(out, member->key());
-        out.push_back(':');
-        append_canonical_json(out, member->value());
-        first = false;
-      }
-      out.push_back('}');
-      break;
-    }
+    case boost::json::kind::object: append_object(out, value.get_object(), {}); break;
   }
+}
+
+namespace {
+void append_object(std::string& out, const boost::json::object& object,
+                   std::initializer_list<std::string_view> skip_keys) {
+  std::vector<const boost::json::key_value_pair*> members;
+  members.reserve(object.size());
+  for (const auto& member : object) {
+    bool skipped = false;
+    for (auto key : skip_keys) skipped = skipped || member.key() == key;
+    if (!skipped) members.push_back(&member);
+  }
+  // Byte order of UTF-8 is code point order.
+  std::sort(members.begin(), members.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  out.push_back('{');
+  bool first = true;
+  for (const auto* member : members) {
+    if (!first) out.push_back(',');
+    append_string(out, member->key());
+    out.push_back(':');
+    append_canonical_json(out, member->value());
+    first = false;
+  }
+  out.push_back('}');
+}
+}  // namespace
+
+std::string canonical_json_without(const boost::json::object& object, std::initializer_list<std::string_view> skip_keys) {
+  std::string out;
+  out.reserve(512);
+  append_object(out, object, skip_keys);
+  return out;
 }
 
 std::string canonical_json(const boost::json::value& value) {

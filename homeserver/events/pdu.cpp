@@ -49,7 +49,6 @@ json::object redact_content(std::string_view type, const json::object& content, 
   return {};
 }
 
-std::string sha256_of_canonical(const json::object& object) { return sha256(canonical_json(object)); }
 }  // namespace
 
 json::object redact_event(const json::object& event, const RoomVersion& version) {
@@ -71,18 +70,11 @@ json::object redact_event(const json::object& event, const RoomVersion& version)
 }
 
 std::string content_hash(const json::object& event) {
-  json::object stripped = event;
-  stripped.erase("unsigned");
-  stripped.erase("signatures");
-  stripped.erase("hashes");
-  return base64_encode(sha256_of_canonical(stripped));
+  return base64_encode(sha256(canonical_json_without(event, {"unsigned", "signatures", "hashes"})));
 }
 
 std::string reference_hash(const json::object& event, const RoomVersion& version) {
-  auto redacted = redact_event(event, version);
-  redacted.erase("signatures");
-  redacted.erase("unsigned");
-  return sha256_of_canonical(redacted);
+  return sha256(canonical_json_without(redact_event(event, version), {"signatures", "unsigned"}));
 }
 
 std::string event_id_of(const json::object& event, const RoomVersion& version) {
@@ -98,9 +90,7 @@ std::string hash_and_sign_event(json::object& event, const RoomVersion& version,
   event["hashes"] = json::object{{"sha256", content_hash(event)}};
   event.erase("signatures");
   // The signed bytes and the reference hash are the same canonical redacted event: build it once.
-  auto redacted = redact_event(event, version);
-  redacted.erase("unsigned");
-  auto canonical = canonical_json(redacted);
+  auto canonical = canonical_json_without(redact_event(event, version), {"signatures", "unsigned"});
   json::object signatures{{server_name, json::object{{key.key_id(), key.sign_base64(canonical)}}}};
   event["signatures"] = std::move(signatures);
   return "$" + base64_urlsafe_encode(sha256(canonical));

@@ -74,12 +74,9 @@ bool verify_json_signature(const boost::json::object& object, std::string_view s
   if (!signature_bytes || signature_bytes->size() != crypto_sign_BYTES || !public_key ||
       public_key->size() != crypto_sign_PUBLICKEYBYTES)
     return false;
-  boost::json::object stripped = object;
-  stripped.erase("signatures");
-  stripped.erase("unsigned");
   std::string message;
   try {
-    message = canonical_json(stripped);
+    message = canonical_json_without(object, {"signatures", "unsigned"});
   } catch (const NotCanonical&) {
     return false;
   }

@@ -41,8 +41,7 @@ std::shared_ptr<Event> Event::from_pdu(json::object pdu, std::string event_id, s
 }
 
 std::string serialize_event_record(const Event& event) {
-  json::object record{{"pdu", event.pdu},
-                      {"room_id", event.room_id},
+  json::object record{{"room_id", event.room_id},
                       {"stream", event.stream},
                       {"sg_before", event.state_group_before},
                       {"sg_after", event.state_group_after}};
@@ -60,7 +59,16 @@ std::string serialize_event_record(const Event& event) {
     record["redacted_content"] = event.redacted_content.value_or(json::object{});
     record["redacted_because"] = event.redacted_because.value_or(json::object{});
   }
-  return to_json(record);
+  // {"pdu":<pdu>,<the rest>}: spliced as text so the PDU is not copied into the record object.
+  auto rest = to_json(record);
+  std::string out = "{\"pdu\":" + json::serialize(event.pdu);
+  if (rest.size() > 2) {
+    out.push_back(',');
+    out.append(rest, 1, std::string::npos);
+  } else {
+    out.push_back('}');
+  }
+  return out;
 }
 
 std::shared_ptr<Event> parse_event_record(std::string_view record_text, std::string_view event_id) {
