@@ -37,8 +37,8 @@ http::Response put_data(ClientServices& services, const http::Request& request, 
   auto content = request.json_body();
   if (type.empty() || type.size() > 255) throw invalid_param("Invalid account data type");
   refuse_server_managed(type);
-  services.account_data.put(request.user_id, room_id, type, content);
-  services.notifier.wake_user(request.user_id);
+  services.account_data.put(request.user_id, room_id, type, content,
+                            [&notifier = services.notifier, user = request.user_id]() { notifier.wake_user(user); });
   return http::Response::json(json::object{});
 }
 

@@ -19,16 +19,16 @@ void require_event_in_room(ClientServices& services, const std::string& room_id,
 void put_receipt(ClientServices& services, const std::string& room_id, const std::string& user_id,
                  const std::string& type, const std::string& event_id, const std::string& thread_id) {
   require_event_in_room(services, room_id, event_id);
-  services.receipts.put(Receipt{room_id, type, user_id, event_id, now_ms(), thread_id, 0});
-  if (type == "m.read.private") services.notifier.wake_user(user_id);
-  else services.notifier.wake(services.rooms.joined_members(room_id));
+  auto wake = type == "m.read.private" ? std::vector<std::string>{user_id} : services.rooms.joined_members(room_id);
+  services.receipts.put(Receipt{room_id, type, user_id, event_id, now_ms(), thread_id, 0},
+                        [&notifier = services.notifier, wake]() { notifier.wake(wake); });
 }
 
 void put_fully_read(ClientServices& services, const std::string& room_id, const std::string& user_id,
                     const std::string& event_id) {
   require_event_in_room(services, room_id, event_id);
-  services.account_data.put(user_id, room_id, "m.fully_read", json::object{{"event_id", event_id}});
-  services.notifier.wake_user(user_id);
+  services.account_data.put(user_id, room_id, "m.fully_read", json::object{{"event_id", event_id}},
+                            [&notifier = services.notifier, user_id]() { notifier.wake_user(user_id); });
 }
 
 }  // namespace

@@ -315,10 +315,12 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
   EventPtr stored = event;
   cache_event(stored);
   if (redacted_target) replace_cached_event(redacted_target);
+  // A woken /sync reads up to the visible position, so the wake waits until the event is visible
+  // (a lower position of another room may still be being written).
   if (listener_) {
     std::vector<std::string> wake(room.wake_users.begin(), room.wake_users.end());
     if (!membership.empty()) wake.push_back(*event->state_key);
-    listener_(stored, wake);
+    slot.release([this, stored, wake = std::move(wake)]() { listener_(stored, wake); });
   }
   return stored;
 }

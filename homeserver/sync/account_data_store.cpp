@@ -8,13 +8,14 @@ namespace domovoy {
 using storage::Table;
 
 std::uint64_t AccountDataStore::put(const std::string& user_id, const std::string& room_id, const std::string& type,
-                                    const json::object& content) {
+                                    const json::object& content, StreamTracker::Callback when_visible) {
   StreamTracker::Slot slot(stream_);
   storage::WriteBatch batch;
   batch.put(Table::useraccountdata_data, storage::join_key({user_id, room_id, type}),
             to_json(json::object{{"stream", slot.position()}, {"content", content}}));
   batch.put(Table::streampos_kind, storage::be64(slot.position()), "account_data");
   database_.write(std::move(batch));
+  slot.release(std::move(when_visible));
   return slot.position();
 }
 

@@ -23,8 +23,9 @@ class AccountDataStore {
  public:
   AccountDataStore(storage::Database& database, StreamTracker& stream) : database_(database), stream_(stream) {}
 
+  // `when_visible` runs once readers can see the write (used to wake long-polls).
   std::uint64_t put(const std::string& user_id, const std::string& room_id, const std::string& type,
-                    const boost::json::object& content);
+                    const boost::json::object& content, StreamTracker::Callback when_visible = {});
   std::optional<boost::json::object> get(const std::string& user_id, const std::string& room_id,
                                          const std::string& type) const;
   // Items with after < stream <= up_to (all of them when after is 0).

@@ -17,7 +17,7 @@ Receipt parse_receipt(std::string_view room_id, std::string_view type, std::stri
 }
 }  // namespace
 
-std::uint64_t ReceiptStore::put(const Receipt& receipt) {
+std::uint64_t ReceiptStore::put(const Receipt& receipt, StreamTracker::Callback when_visible) {
   StreamTracker::Slot slot(stream_);
   storage::WriteBatch batch;
   batch.put(Table::roomreceipt_receipt, storage::join_key({receipt.room_id, receipt.type, receipt.user_id}),
@@ -27,6 +27,7 @@ std::uint64_t ReceiptStore::put(const Receipt& receipt) {
                                  {"stream", slot.position()}}));
   batch.put(Table::streampos_kind, storage::be64(slot.position()), "receipt");
   database_.write(std::move(batch));
+  slot.release(std::move(when_visible));
   return slot.position();
 }
 

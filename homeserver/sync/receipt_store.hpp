@@ -23,7 +23,8 @@ class ReceiptStore {
  public:
   ReceiptStore(storage::Database& database, StreamTracker& stream) : database_(database), stream_(stream) {}
 
-  std::uint64_t put(const Receipt& receipt);
+  // `when_visible` runs once readers can see the write (used to wake long-polls).
+  std::uint64_t put(const Receipt& receipt, StreamTracker::Callback when_visible = {});
   std::optional<Receipt> get(const std::string& room_id, const std::string& type, const std::string& user_id) const;
   // Receipts of a room with after < stream <= up_to.
   std::vector<Receipt> changed(const std::string& room_id, std::uint64_t after, std::uint64_t up_to) const;
