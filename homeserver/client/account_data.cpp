@@ -64,6 +64,44 @@ void register_account_data_routes(http::Router& router, ClientServices& services
                       return put_data(services, request, request.path_params[1], request.path_params[2]);
                     });
 
+  // Tags (modules/tags.md) live in the room's m.tag account data, which /sync carries.
+  router.add_client(verb::get, "/user/{userId}/rooms/{roomId}/tags", http::Auth::required,
+                    [&services](http::Request& request) {
+                      require_self(request);
+                      require_room(services, request.path_params[1]);
+                      auto data = services.account_data.get(request.user_id, request.path_params[1], "m.tag");
+                      json::object tags;
+                      if (data)
+                        if (const auto* stored = data->if_contains("tags"); stored && stored->is_object())
+                          tags = stored->as_object();
+                      return http::Response::json(json::object{{"tags", std::move(tags)}});
+                    });
+  auto change_tag = [&services](http::Request& request, bool add) {
+    require_self(request);
+    const auto& room_id = request.path_params[1];
+    const auto& tag = request.path_params[2];
+    if (tag.empty() || tag.size() > 255) throw invalid_param("Invalid tag");
+    json::object tag_content;
+    if (add) tag_content = request.json_body();
+    require_room(services, room_id);
+    if (const auto* order = tag_content.if_contains("order"); order && !order->is_number())
+      throw invalid_param("order must be a number");
+    static std::mutex tags_mutex;  // read-modify-write of the m.tag object
+    std::lock_guard lock(tags_mutex);
+    auto data = services.account_data.get(request.user_id, room_id, "m.tag").value_or(json::object{});
+    auto& tags = data["tags"];
+    if (!tags.is_object()) tags = json::object{};
+    if (add) tags.as_object()[tag] = std::move(tag_content);
+    else tags.as_object().erase(tag);
+    services.account_data.put(request.user_id, room_id, "m.tag", data,
+                              [&notifier = services.notifier, user = request.user_id]() { notifier.wake_user(user); });
+    return http::Response::json(json::object{});
+  };
+  router.add_client(verb::put, "/user/{userId}/rooms/{roomId}/tags/{tag}", http::Auth::required,
+                    [change_tag](http::Request& request) { return change_tag(request, true); });
+  router.add_client(verb::delete_, "/user/{userId}/rooms/{roomId}/tags/{tag}", http::Auth::required,
+                    [change_tag](http::Request& request) { return change_tag(request, false); });
+
   router.add_client(verb::post, "/user/{userId}/filter", http::Auth::required, [&services](http::Request& request) {
     require_self(request);
     auto body = request.json_body();

@@ -264,7 +264,11 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
       }
     }
     std::uint64_t from = backwards ? ceiling : 0;
-    if (auto token = request.query_param("from"); token && !token->empty()) from = parse_stream_token(*token);
+    std::string from_token = stream_token(from);
+    if (auto token = request.query_param("from"); token && !token->empty()) {
+      from = parse_stream_token(*token);
+      from_token = *token;  // message_pagination.yaml: `start` is the value given in `from`
+    }
     std::optional<std::uint64_t> to;
     if (auto token = request.query_param("to"); token && !token->empty()) to = parse_stream_token(*token);
     auto filter = filter_param(request);
@@ -296,7 +300,7 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
     }
     json::array chunk_json;
     for (const auto& event : chunk) chunk_json.push_back(client_event(*event, request.user_id, request.device_id));
-    json::object response{{"chunk", std::move(chunk_json)}, {"start", stream_token(from)}};
+    json::object response{{"chunk", std::move(chunk_json)}, {"start", from_token}};
     bool more = chunk.size() >= limit;
     if (more) response["end"] = stream_token(cursor);
     if (filter && filter->lazy_load_members && !chunk.empty()) {

@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <array>
+
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/http/blocking.hpp"
 #include "homeserver/core/json.hpp"
@@ -23,6 +25,9 @@ using tcp = asio::ip::tcp;
 boost::json::object error_body(const std::string& errcode, const std::string& message) {
   return {{"errcode", errcode}, {"error", message}};
 }
+
+// How much of an oversized body is read and dropped after answering 413.
+constexpr std::size_t kMaxDrainBytes = 8 << 20;
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::io_context& io;
@@ -214,13 +219,24 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       parser.body_limit(limits.max_body_bytes);
       stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
       co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
+      // A Content-Length over the limit is refused while the header is parsed.
+      if (ec && ec != bhttp::error::body_limit) break;
       first = false;
-      stream.expires_after(limits.body_timeout);
-      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        stream.expires_after(limits.body_timeout);
+        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec == bhttp::error::body_limit) {
         auto response = to_http(error_response(413, "M_TOO_LARGE", "Request body too large"), 11, false);
         co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+        // Closing with unread bytes makes the kernel send RST, which can destroy the 413 before the
+        // client reads it: stop sending, then read and drop what the client still sends (bounded).
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.expires_after(std::chrono::seconds(5));
+        std::array<char, 16384> sink;
+        for (std::size_t drained = 0; !ec && drained < kMaxDrainBytes;) {
+          drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+        }
         break;
       }
       if (ec) {

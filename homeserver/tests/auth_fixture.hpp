@@ -3,6 +3,8 @@
 // std::map and offered to check_auth_rules as a StateLookup.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,8 +28,15 @@ inline ::testing::AssertionResult Allowed(const AuthResult& result) {
   if (result.allowed) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "refused: " << result.reason;
 }
+// DOMOVOY_TEST_SHOW_REASONS=1 prints every refusal's reason, to review that each refusal comes
+// from the rule the test names.
 inline ::testing::AssertionResult Refused(const AuthResult& result) {
-  if (!result.allowed) return ::testing::AssertionSuccess() << "refused: " << result.reason;
+  if (!result.allowed) {
+    if (std::getenv("DOMOVOY_TEST_SHOW_REASONS"))
+      std::fprintf(stderr, "[reason] %s: %s\n", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                   result.reason.c_str());
+    return ::testing::AssertionSuccess() << "refused: " << result.reason;
+  }
   return ::testing::AssertionFailure() << "allowed, but the rule requires a refusal";
 }
 

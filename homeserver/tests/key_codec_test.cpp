@@ -19,7 +19,7 @@ TEST(KeyCodec, Be64IsEightBigEndianBytes) {
 }
 
 TEST(KeyCodec, ReadBe64InvertsBe64) {
-  for (std::uint64_t value : {0ULL, 1ULL, 255ULL, 256ULL, 0x8000000000000000ULL, 0xfedcba9876543210ULL,
+  for (std::uint64_t value : std::initializer_list<std::uint64_t>{0ULL, 1ULL, 255ULL, 256ULL, 0x8000000000000000ULL, 0xfedcba9876543210ULL,
                               std::numeric_limits<std::uint64_t>::max()}) {
     EXPECT_EQ(read_be64(be64(value)), value);
     EXPECT_EQ(read_be64(be64(value) + "trailing"), value) << "reads only the first 8 bytes";

@@ -1,0 +1,191 @@
+// libFuzzer target: the HTTP request path of the assembled server (domovoy::Homeserver).
+// One server is started lazily (loopback, port 0, temporary data directory, no rate limits).
+// Each input is written raw to a fresh TCP connection whose write side is then shut down; the
+// answer is read until the server closes or 2 s pass. Invariants:
+//   - whatever comes back starts with "HTTP/1.1 " (nothing at all only for an empty input, or
+//     when the server reset the connection while the input was still being written, or an
+//     HTTP/1.0 status line for an HTTP/1.0 request);
+//   - after every input, a fresh GET /_matrix/client/versions answers 200: the server survives.
+// DOMOVOY_FUZZ_HTTP_VERBOSE=1 prints each exchange; DOMOVOY_FUZZ_HTTP_FAIL_ON_5XX=1 also treats
+// a 5xx answer as a failure (an exception escaped a handler).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "homeserver/app/homeserver.hpp"
+#include "homeserver/fuzz/fuzz_common.hpp"
+
+namespace {
+
+domovoy::Homeserver* g_server = nullptr;
+unsigned short g_port = 0;
+std::string g_data_dir;
+bool g_verbose = false;
+bool g_fail_on_5xx = false;
+
+void stop_server() {
+  delete g_server;  // stops and joins the server threads before static destructors run
+  g_server = nullptr;
+  std::error_code ec;
+  if (!g_data_dir.empty()) std::filesystem::remove_all(g_data_dir, ec);
+}
+
+void start_server() {
+  if (g_server) return;
+  auto pattern = (std::filesystem::temp_directory_path() / "domovoy-fuzz-http-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) domovoy::fuzz::fail("mkdtemp failed");
+  g_data_dir = pattern;
+  domovoy::Config config;
+  config.server_name = "fuzz.localhost";
+  config.listen_address = "127.0.0.1";
+  config.listen_port = 0;
+  config.data_dir = g_data_dir;
+  config.rate_limits_enabled = false;
+  config.password_ops_limit = 1;
+  config.password_mem_limit_mb = 8;
+  config.blocking_threads = 4;
+  config.network_threads = 1;
+  config.sync_writes = false;  // fsync per write only slows the fuzzer down
+  config.block_cache_mb = 8;
+  config.log_level = "critical";
+  g_server = new domovoy::Homeserver(config);
+  g_port = g_server->listen();
+  g_server->start_background();
+  std::atexit(stop_server);
+}
+
+struct Exchange {
+  std::string response;
+  bool reset = false;      // the server reset the connection (e.g. it closed with input unread)
+  bool timed_out = false;  // no close within the receive timeout
+};
+
+int connect_to_server() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) domovoy::fuzz::fail("socket() failed");
+  timeval timeout{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(g_port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int attempt = 0; connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0; ++attempt) {
+    if (attempt == 50) {
+      std::fprintf(stderr, "connect: %s\n", std::strerror(errno));
+      domovoy::fuzz::fail("cannot connect to the server");
+    }
+    usleep(10000);
+  }
+  return fd;
+}
+
+Exchange exchange(std::string_view request) {
+  Exchange result;
+  int fd = connect_to_server();
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    auto n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) result.timed_out = true;
+      else result.reset = true;  // EPIPE / ECONNRESET: the server already closed
+      break;
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  shutdown(fd, SHUT_WR);
+  char buffer[16384];
+  while (true) {
+    auto n = recv(fd, buffer, sizeof buffer, 0);
+    if (n > 0) {
+      result.response.append(buffer, static_cast<std::size_t>(n));
+      if (result.response.size() > (64u << 20)) domovoy::fuzz::fail("response larger than 64 MiB");
+      continue;
+    }
+    if (n == 0) break;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) result.timed_out = true;
+    else result.reset = true;
+    break;
+  }
+  close(fd);
+  return result;
+}
+
+// The HTTP version of the request line, when the input starts with one ("GET / HTTP/1.0\r\n").
+std::string_view request_version(std::string_view input) {
+  auto line_end = input.find('\n');
+  auto line = input.substr(0, line_end);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  auto space = line.rfind(' ');
+  return space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+}
+
+void check_answer(std::string_view input, const Exchange& result) {
+  if (g_verbose)
+    std::fprintf(stderr, "--- %zu bytes in, %zu bytes out%s%s: %.*s\n", input.size(), result.response.size(),
+                 result.reset ? " (reset)" : "", result.timed_out ? " (timeout)" : "",
+                 static_cast<int>(std::min<std::size_t>(result.response.size(), 120)), result.response.data());
+  const auto& response = result.response;
+  if (response.empty()) {
+    if (input.empty() || result.reset) return;
+    if (result.timed_out) domovoy::fuzz::fail("no answer within 2 s");
+    domovoy::fuzz::fail("the server closed the connection without an answer");
+  }
+  if (response.rfind("HTTP/1.1 ", 0) == 0) {
+    if (g_fail_on_5xx && response.size() > 9 && response[9] == '5') domovoy::fuzz::fail("5xx answer");
+    return;
+  }
+  // HTTP/1.0 answering an HTTP/1.0 request is tolerated here (RFC 9110 section 6.2 says a server
+  // SHOULD send its own highest version, 1.1; see homeserver/tests/FINDINGS.md).
+  if (response.rfind("HTTP/1.0 ", 0) == 0 && request_version(input) == "HTTP/1.0") return;
+  std::fprintf(stderr, "answer begins: %.*s\n", static_cast<int>(std::min<std::size_t>(response.size(), 80)),
+               response.data());
+  domovoy::fuzz::fail("the answer does not start with \"HTTP/1.1 \"");
+}
+
+void check_alive() {
+  auto health = exchange("GET /_matrix/client/versions HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n");
+  if (health.response.rfind("HTTP/1.1 200 ", 0) != 0) {
+    std::fprintf(stderr, "health check answer: %.*s\n",
+                 static_cast<int>(std::min<std::size_t>(health.response.size(), 200)), health.response.data());
+    domovoy::fuzz::fail("the server no longer answers GET /_matrix/client/versions with 200");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  if (sodium_init() < 0) domovoy::fuzz::fail("libsodium failed to initialise");
+  g_verbose = std::getenv("DOMOVOY_FUZZ_HTTP_VERBOSE") != nullptr;
+  g_fail_on_5xx = std::getenv("DOMOVOY_FUZZ_HTTP_FAIL_ON_5XX") != nullptr;
+  spdlog::set_level(g_verbose ? spdlog::level::debug : spdlog::level::critical);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  start_server();
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  check_answer(input, exchange(input));
+  check_alive();
+  return 0;
+}
