@@ -24,6 +24,7 @@ struct Homeserver::Parts {
   TypingTracker typing;
   Notifier notifier;
   UserInteractiveAuth uia;
+  PresenceTracker presence;
   ClientServices services;
   boost::asio::io_context io;
   boost::asio::thread_pool blocking_pool;
@@ -64,7 +65,7 @@ struct Homeserver::Parts {
         accounts(*database, {config.password_ops_limit, config.password_mem_limit_mb << 20}),
         account_data(*database, stream),
         receipts(*database, stream),
-        services{config, *database, rooms, accounts, account_data, receipts, typing, notifier, uia},
+        services{config, *database, rooms, accounts, account_data, receipts, typing, notifier, uia, presence},
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
         server(io, blocking_pool, router,

@@ -1,5 +1,7 @@
 // Server discovery and what the server supports: /versions, .well-known, /capabilities, and
 // the start-up calls that have a defined empty answer when nothing is configured.
+#include <set>
+
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/identifiers.hpp"
 #include "homeserver/events/room_version.hpp"
@@ -10,6 +12,19 @@ using boost::beast::http::verb;
 
 bool ClientServices::is_local_user(std::string_view user_id) const {
   return server_name_of(user_id) == config.server_name;
+}
+
+std::vector<std::string> ClientServices::room_mates(const std::string& user_id) const {
+  std::set<std::string> mates{user_id};
+  for (const auto& record : rooms.rooms_of_user(user_id))
+    if (record.membership == "join")
+      for (auto& member : rooms.joined_members(record.room_id)) mates.insert(std::move(member));
+  return {mates.begin(), mates.end()};
+}
+
+void ClientServices::set_presence(const std::string& user_id, const std::string& state,
+                                  std::optional<std::string> status_msg) {
+  if (presence.set(user_id, state, std::move(status_msg))) notifier.wake(room_mates(user_id));
 }
 
 void register_discovery_routes(http::Router& router, ClientServices& services) {

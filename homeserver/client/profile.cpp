@@ -1,6 +1,6 @@
 // Profiles (client-server-api: "Profiles"): a change is also sent as a new m.room.member event
 // into every room the user has joined, so other members see it. Presence status is kept in
-// memory (full presence is a later issue).
+// memory (sync/presence.hpp) and sent to room-mates through /sync.
 #include <mutex>
 #include <unordered_map>
 
@@ -43,11 +43,6 @@ void propagate_profile(ClientServices& services, const Account& account) {
   }
 }
 
-struct PresenceBook {
-  std::mutex mutex;
-  std::unordered_map<std::string, std::pair<std::string, std::int64_t>> status;  // presence, since
-  std::unordered_map<std::string, std::string> messages;
-};
 }  // namespace
 
 void register_profile_routes(http::Router& router, ClientServices& services) {
@@ -84,34 +79,26 @@ void register_profile_routes(http::Router& router, ClientServices& services) {
                       });
   }
 
-  auto presence = std::make_shared<PresenceBook>();
-  router.add_client(verb::get, "/presence/{userId}/status", http::Auth::required,
-                    [&services, presence](http::Request& request) {
-                      existing_account(services, request.path_params[0]);
-                      std::lock_guard lock(presence->mutex);
-                      auto it = presence->status.find(request.path_params[0]);
-                      json::object out{{"presence", it == presence->status.end() ? "offline" : it->second.first}};
-                      if (it != presence->status.end()) {
-                        out["last_active_ago"] = std::max<std::int64_t>(0, now_ms() - it->second.second);
-                        out["currently_active"] = it->second.first == "online";
-                        if (auto message = presence->messages.find(request.path_params[0]);
-                            message != presence->messages.end() && !message->second.empty())
-                          out["status_msg"] = message->second;
-                      }
-                      return http::Response::json(std::move(out));
-                    });
-  router.add_client(verb::put, "/presence/{userId}/status", http::Auth::required,
-                    [presence](http::Request& request) {
-                      if (request.path_params[0] != request.user_id) throw forbidden("Cannot set another user's presence");
-                      auto body = request.json_body();
-                      auto state = required_string(body, "presence");
-                      if (state != "online" && state != "offline" && state != "unavailable")
-                        throw invalid_param("presence must be online, offline or unavailable");
-                      std::lock_guard lock(presence->mutex);
-                      presence->status[request.user_id] = {state, now_ms()};
-                      presence->messages[request.user_id] = optional_string(body, "status_msg").value_or("");
-                      return http::Response::json(json::object{});
-                    });
+  router.add_client(verb::get, "/presence/{userId}/status", http::Auth::required, [&services](http::Request& request) {
+    existing_account(services, request.path_params[0]);
+    auto state = services.presence.get(request.path_params[0]);
+    json::object out{{"presence", state ? state->presence : "offline"}};
+    if (state) {
+      if (state->last_active_ts) out["last_active_ago"] = std::max<std::int64_t>(0, now_ms() - state->last_active_ts);
+      out["currently_active"] = state->presence == "online";
+      if (!state->status_msg.empty()) out["status_msg"] = state->status_msg;
+    }
+    return http::Response::json(std::move(out));
+  });
+  router.add_client(verb::put, "/presence/{userId}/status", http::Auth::required, [&services](http::Request& request) {
+    if (request.path_params[0] != request.user_id) throw forbidden("Cannot set another user's presence");
+    auto body = request.json_body();
+    auto state = required_string(body, "presence");
+    if (state != "online" && state != "offline" && state != "unavailable")
+      throw invalid_param("presence must be online, offline or unavailable");
+    services.set_presence(request.user_id, state, optional_string(body, "status_msg").value_or(""));
+    return http::Response::json(json::object{});
+  });
 }
 
 }  // namespace domovoy

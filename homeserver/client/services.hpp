@@ -6,6 +6,7 @@
 #include "homeserver/rooms/room_engine.hpp"
 #include "homeserver/sync/account_data_store.hpp"
 #include "homeserver/sync/notifier.hpp"
+#include "homeserver/sync/presence.hpp"
 #include "homeserver/sync/receipt_store.hpp"
 #include "homeserver/sync/typing.hpp"
 #include "storage/database.hpp"
@@ -22,11 +23,16 @@ struct ClientServices {
   TypingTracker& typing;
   Notifier& notifier;
   UserInteractiveAuth& uia;
+  PresenceTracker& presence;
 
   std::string user_id_for(std::string_view localpart) const {
     return "@" + std::string(localpart) + ":" + config.server_name;
   }
   bool is_local_user(std::string_view user_id) const;
+  // Users who share a joined room with `user_id` (including the user).
+  std::vector<std::string> room_mates(const std::string& user_id) const;
+  // Records a presence change and wakes the long-polls of everyone who shares a room.
+  void set_presence(const std::string& user_id, const std::string& presence, std::optional<std::string> status_msg);
 };
 
 }  // namespace domovoy

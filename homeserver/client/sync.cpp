@@ -11,6 +11,7 @@
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/random.hpp"
 #include "homeserver/http/blocking.hpp"
 #include "homeserver/sync/filter.hpp"
 #include "storage/key_codec.hpp"
@@ -25,18 +26,24 @@ constexpr std::size_t kDefaultTimelineLimit = 10;
 constexpr std::int64_t kMaxTimeoutMs = 60000;
 constexpr std::size_t kMaxUnreadScan = 500;
 
+// "s<stream>_<typing serial>_<presence serial>": the persisted stream and the two in-memory ones.
 struct SyncToken {
   std::uint64_t stream = 0;
   std::uint64_t typing = 0;
+  std::uint64_t presence = 0;
 };
 
 SyncToken parse_since(const std::string& text) {
   SyncToken token;
   token.stream = parse_stream_token(text);
-  if (auto underscore = text.find('_'); underscore != std::string::npos) {
-    auto begin = text.data() + underscore + 1;
-    auto end = text.data() + text.size();
-    if (std::from_chars(begin, end, token.typing).ec != std::errc{}) throw invalid_param("Invalid since token");
+  auto end = text.data() + text.size();
+  std::uint64_t* parts[] = {&token.typing, &token.presence};
+  auto underscore = text.find('_');
+  for (auto* part : parts) {
+    if (underscore == std::string::npos) break;
+    auto result = std::from_chars(text.data() + underscore + 1, end, *part);
+    if (result.ec != std::errc{} || (result.ptr != end && *result.ptr != '_')) throw invalid_param("Invalid since token");
+    underscore = result.ptr == end ? std::string::npos : static_cast<std::size_t>(result.ptr - text.data());
   }
   return token;
 }
@@ -68,6 +75,7 @@ class SyncBuilder {
   std::pair<json::object, bool> build() {
     upto_ = services_.rooms.current_stream();
     typing_now_ = services_.typing.serial();
+    presence_now_ = services_.presence.serial();
     // Read once: rooms joined since `since` need all their account data, the rest only changes.
     all_account_data_ = services_.account_data.changed(request_.user_id, 0, upto_);
     json::object join, invite, leave;
@@ -91,13 +99,14 @@ class SyncBuilder {
       if (!item.room_id.empty() || !request_.filter.account_data.matches(item.type, request_.user_id)) continue;
       global_data.push_back(json::object{{"type", item.type}, {"content", item.content}});
     }
-    bool changed = !join.empty() || !invite.empty() || !leave.empty() || !global_data.empty();
+    auto presence = presence_events();
+    bool changed = !join.empty() || !invite.empty() || !leave.empty() || !global_data.empty() || !presence.empty();
     json::object response{
-        {"next_batch", stream_token(upto_) + "_" + std::to_string(typing_now_)},
+        {"next_batch", stream_token(upto_) + "_" + std::to_string(typing_now_) + "_" + std::to_string(presence_now_)},
         {"rooms", json::object{{"join", std::move(join)}, {"invite", std::move(invite)}, {"leave", std::move(leave)},
                                {"knock", json::object{}}}},
         {"account_data", json::object{{"events", std::move(global_data)}}},
-        {"presence", json::object{{"events", json::array{}}}},
+        {"presence", json::object{{"events", std::move(presence)}}},
         {"to_device", json::object{{"events", json::array{}}}},
         {"device_lists", json::object{{"changed", json::array{}}, {"left", json::array{}}}},
         {"device_one_time_keys_count", json::object{}},
@@ -108,6 +117,26 @@ class SyncBuilder {
  private:
   bool since() const { return request_.since.has_value(); }
   std::uint64_t since_stream() const { return request_.since ? request_.since->stream : 0; }
+
+  // m.presence of the users who share a room with the syncing user, changed since the token
+  // (all of them initially, or when the token is from before a restart).
+  json::array presence_events() {
+    json::array events;
+    std::uint64_t since_serial = since() ? request_.since->presence : 0;
+    if (since_serial > presence_now_) since_serial = 0;
+    auto changed = services_.presence.changed_since(since_serial);
+    if (changed.empty()) return events;
+    auto mates = services_.room_mates(request_.user_id);
+    std::set<std::string> mate_set(mates.begin(), mates.end());
+    for (const auto& state : changed) {
+      if (!mate_set.count(state.user_id) || !request_.filter.presence.matches("m.presence", state.user_id)) continue;
+      json::object content{{"presence", state.presence}, {"currently_active", state.presence == "online"}};
+      if (state.last_active_ts) content["last_active_ago"] = std::max<std::int64_t>(0, now_ms() - state.last_active_ts);
+      if (!state.status_msg.empty()) content["status_msg"] = state.status_msg;
+      events.push_back(json::object{{"type", "m.presence"}, {"sender", state.user_id}, {"content", std::move(content)}});
+    }
+    return events;
+  }
 
   json::object format(const Event& event) const {
     return client_event(event, request_.user_id, request_.device_id, false);
@@ -339,6 +368,7 @@ class SyncBuilder {
   const SyncRequest& request_;
   std::uint64_t upto_ = 0;
   std::uint64_t typing_now_ = 0;
+  std::uint64_t presence_now_ = 0;
   std::vector<AccountDataItem> all_account_data_;
 };
 
@@ -360,9 +390,14 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
   auto filter_text = request.query_param("filter").value_or("");
   auto read_filter = [&] { return load_filter(services, sync.user_id, filter_text); };
   sync.filter = co_await http::run_blocking(pool, read_filter);
-  if (auto presence = request.query_param("set_presence");
-      presence && *presence != "online" && *presence != "offline" && *presence != "unavailable")
+  auto set_presence = request.query_param("set_presence").value_or("online");
+  if (set_presence != "online" && set_presence != "offline" && set_presence != "unavailable")
     throw invalid_param("set_presence must be online, offline or unavailable");
+  // Polling /sync marks the user as set_presence says (sync.yaml); "offline" leaves it untouched.
+  if (set_presence != "offline") {
+    auto mark = [&] { services.set_presence(sync.user_id, set_presence, std::nullopt); };
+    co_await http::run_blocking(pool, mark);
+  }
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
   auto executor = co_await boost::asio::this_coro::executor;
