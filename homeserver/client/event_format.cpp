@@ -8,7 +8,7 @@ namespace domovoy {
 json::object client_event(const Event& event, std::string_view viewer_user, std::string_view viewer_device,
                           bool include_room_id) {
   json::object out{{"type", event.type},
-                   {"content", event.redacted_content ? *event.redacted_content : event.content()},
+                   {"content", event.content()},
                    {"sender", event.sender},
                    {"event_id", event.event_id},
                    {"origin_server_ts", event.origin_server_ts}};

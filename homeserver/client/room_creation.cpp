@@ -137,8 +137,8 @@ void register_room_creation_routes(http::Router& router, ClientServices& service
     if (auto name = optional_string(body, "name"))
       drafts.push_back(state_draft(creator, "m.room.name", "", json::object{{"name", *name}}));
     if (auto topic = optional_string(body, "topic")) {
-      json::object content{{"topic", *topic},
-                           {"m.topic", json::array{json::object{{"body", *topic}, {"mimetype", "text/plain"}}}}};
+      json::object text{{"body", *topic}, {"mimetype", "text/plain"}};
+      json::object content{{"topic", *topic}, {"m.topic", json::object{{"m.text", json::array{std::move(text)}}}}};
       drafts.push_back(state_draft(creator, "m.room.topic", "", std::move(content)));
     }
     for (const auto& invitee : invitees) {

@@ -9,6 +9,7 @@ const json::object kEmptyObject;
 }
 
 const json::object& Event::content() const {
+  if (redacted_content) return *redacted_content;
   const auto* value = pdu.if_contains("content");
   return value && value->is_object() ? value->as_object() : kEmptyObject;
 }

@@ -41,6 +41,7 @@ struct Event {
   std::optional<boost::json::object> redacted_content;  // content as the redaction algorithm leaves it
   std::optional<boost::json::object> redacted_because;  // the redaction, as clients see it in `unsigned`
 
+  // The content as the room sees it: after a redaction, what the redaction algorithm kept.
   const boost::json::object& content() const;
   bool is_state() const { return state_key.has_value(); }
   // content.membership of an m.room.member event, "" otherwise.
