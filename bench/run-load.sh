@@ -27,10 +27,12 @@ start_server() {  # data dir -> sets PID and PORT
   echo "server did not start"; cat "$WORK/server.out"; exit 1
 }
 
-echo "== load (server: $(nproc) cores shared with the driver)"
-start_server "$WORK/load"
-"$BUILD/domovoy_load_driver" --port "$PORT" --server-pid "$PID" --scenario "${SCENARIO:-all}"
-kill -TERM "$PID"; wait "$PID" || true
+if [ "${SKIP_LOAD:-0}" != "1" ]; then
+  echo "== load (server: $(nproc) cores shared with the driver)"
+  start_server "$WORK/load"
+  "$BUILD/domovoy_load_driver" --port "$PORT" --server-pid "$PID" --scenario "${SCENARIO:-all}"
+  kill -TERM "$PID"; wait "$PID" || true
+fi
 
 if [ "${SKIP_STARTUP:-0}" != "1" ]; then
   echo "== start-up over a large database"

@@ -403,21 +403,19 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
   auto executor = co_await boost::asio::this_coro::executor;
   while (true) {
     auto registration = services.notifier.listen(sync.user_id, executor);
-    auto build = [&] { return SyncBuilder(services, sync).build(); };
-    auto built = co_await http::run_blocking(pool, build);
-    auto& body = built.first;
-    bool give_up = !sync.since || built.second || sync.full_state || std::chrono::steady_clock::now() >= deadline;
-    if (give_up) co_return http::Response::json(std::move(body));
+    {
+      auto build = [&] { return SyncBuilder(services, sync).build(); };
+      auto built = co_await http::run_blocking(pool, build);
+      bool answer_now = !sync.since || built.second || sync.full_state || std::chrono::steady_clock::now() >= deadline;
+      if (answer_now) co_return http::Response::json(std::move(built.first));
+    }  // the empty response is not kept while waiting: a long-poll should cost little memory
     auto& waiter = registration->waiter();
     if (!waiter.woken.load()) {
       waiter.timer.expires_at(deadline);
       boost::system::error_code ec;
       co_await waiter.timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-      if (!waiter.woken.load()) {
-        // Timed out with nothing new: answer with the empty response built above.
-        co_return http::Response::json(std::move(body));
-      }
     }
+    // Woken or timed out: build again; past the deadline that answers even when empty.
   }
 }
 

