@@ -87,26 +87,34 @@ bool AccountStore::check_password(const Account& account, const std::string& pas
   return crypto_pwhash_str_verify(account.password_hash.c_str(), password.data(), password.size()) == 0;
 }
 
-void AccountStore::set_password(const std::string& user_id, const std::string& password) {
+std::optional<Account> AccountStore::update(const std::string& user_id, const std::function<void(Account&)>& change) {
+  std::lock_guard lock(create_mutex_);
   auto account = find(user_id);
-  if (!account) return;
-  account->password_hash = hash_password(password);
+  if (!account) return std::nullopt;
+  change(*account);
   save(*account);
+  return account;
+}
+
+void AccountStore::set_password(const std::string& user_id, const std::string& password) {
+  auto hash = hash_password(password);  // slow: outside the lock
+  update(user_id, [&](Account& account) {
+    if (!account.deactivated) account.password_hash = hash;
+  });
 }
 
 IssuedToken AccountStore::issue_token(const std::string& user_id, std::optional<std::string> device_id,
                                       std::optional<std::string> display_name, const std::string& ip) {
+  if (device_id && device_id->empty()) device_id.reset();  // "" is no device id, not a device called ""
   IssuedToken issued{"syt_" + random_token(32), device_id.value_or(random_letters(10))};
   auto token_hash = hash_token(issued.access_token);
   storage::WriteBatch batch;
   Device device;
   if (auto existing = this->device(user_id, issued.device_id)) {
     device = *existing;
-    if (!device.token_hash.empty()) {
-      batch.remove(Table::tokenhash_session, device.token_hash);
-      forget_token(device.token_hash);
-    }
+    if (!device.token_hash.empty()) batch.remove(Table::tokenhash_session, device.token_hash);
   }
+  std::string replaced_token_hash = device.token_hash;
   device.device_id = issued.device_id;
   if (display_name) device.display_name = *display_name;
   device.token_hash = token_hash;
@@ -116,20 +124,25 @@ IssuedToken AccountStore::issue_token(const std::string& user_id, std::optional<
   batch.put(Table::tokenhash_session, token_hash,
             to_json(json::object{{"user_id", user_id}, {"device_id", issued.device_id}}));
   database_.write(std::move(batch));
+  if (!replaced_token_hash.empty()) forget_token(replaced_token_hash);
   return issued;
 }
 
 std::optional<AccountStore::TokenOwner> AccountStore::resolve_token(const std::string& access_token) const {
   auto token_hash = hash_token(access_token);
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(token_cache_mutex_);
     if (auto it = token_cache_.find(token_hash); it != token_cache_.end()) return it->second;
+    generation = token_generation_;
   }
   auto stored = database_.get(Table::tokenhash_session, token_hash);
   if (!stored) return std::nullopt;
   auto object = parse_stored_json(*stored).as_object();
   TokenOwner owner{std::string(object["user_id"].as_string()), std::string(object["device_id"].as_string()), token_hash};
   std::lock_guard lock(token_cache_mutex_);
+  // A revocation since our read may have been of this very token: then the row we read is stale.
+  if (generation != token_generation_) return owner;
   if (token_cache_.size() >= kTokenCacheEntries) token_cache_.clear();
   token_cache_[token_hash] = owner;
   return owner;
@@ -138,6 +151,7 @@ std::optional<AccountStore::TokenOwner> AccountStore::resolve_token(const std::s
 void AccountStore::forget_token(const std::string& token_hash) {
   std::lock_guard lock(token_cache_mutex_);
   token_cache_.erase(token_hash);
+  ++token_generation_;
 }
 
 void AccountStore::revoke_token_hash(const std::string& token_hash) {

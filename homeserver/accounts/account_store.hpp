@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -50,7 +51,10 @@ class AccountStore {
   bool exists(const std::string& user_id) const { return database_.contains(storage::Table::userid_account, user_id); }
   // Creates the account; false when the user id is taken. An empty password means none.
   bool create(const std::string& user_id, const std::string& password, bool admin = false);
-  void save(const Account& account);
+  // Read-modify-write of one account, serialised with every other change to accounts, so that
+  // concurrent profile, password and deactivation changes cannot undo one another.
+  // Returns the account as saved, or nullopt when it does not exist.
+  std::optional<Account> update(const std::string& user_id, const std::function<void(Account&)>& change);
   bool check_password(const Account& account, const std::string& password) const;
   void set_password(const std::string& user_id, const std::string& password);
 
@@ -79,13 +83,15 @@ class AccountStore {
   std::string hash_password(const std::string& password) const;
   storage::Database& database_;
   PasswordHashing hashing_;
-  std::mutex create_mutex_;  // makes "is the name free, then take it" one step
+  void save(const Account& account);
+  std::mutex create_mutex_;  // makes "is the name free, then take it" and read-modify-write one step
 
   // Every authenticated request resolves its token: keep the answers in memory. Entries are
   // dropped when their token is revoked, so the cache never outlives a logout.
   void forget_token(const std::string& token_hash);
   mutable std::mutex token_cache_mutex_;
   mutable std::unordered_map<std::string, TokenOwner> token_cache_;
+  std::uint64_t token_generation_ = 0;  // bumped by every revocation, under token_cache_mutex_
   static constexpr std::size_t kTokenCacheEntries = 100000;
 };
 

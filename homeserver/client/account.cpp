@@ -258,12 +258,10 @@ void register_account_routes(http::Router& router, ClientServices& services) {
     auto body = request.json_body();
     services.uia.require(body, {{"m.login.password"}}, "deactivate:" + request.user_id,
                          password_stage(services, request.user_id));
-    auto account = services.accounts.find(request.user_id);
-    if (account) {
-      account->deactivated = true;
-      account->password_hash.clear();
-      services.accounts.save(*account);
-    }
+    services.accounts.update(request.user_id, [](Account& account) {
+      account.deactivated = true;
+      account.password_hash.clear();
+    });
     services.accounts.delete_devices_except(request.user_id, "");
     leave_all_rooms(services, request.user_id);
     return http::Response::json(json::object{{"id_server_unbind_result", "no-support"}});
@@ -294,11 +292,8 @@ void register_account_routes(http::Router& router, ClientServices& services) {
       throw forbidden("HMAC incorrect");
     auto user_id = checked_new_user_id(services, username);
     if (!services.accounts.create(user_id, password, admin)) throw ApiError(400, "M_USER_IN_USE", "User ID already taken");
-    if (auto displayname = optional_string(body, "displayname")) {
-      auto account = services.accounts.find(user_id);
-      account->displayname = *displayname;
-      services.accounts.save(*account);
-    }
+    if (auto displayname = optional_string(body, "displayname"))
+      services.accounts.update(user_id, [&](Account& account) { account.displayname = *displayname; });
     auto token = services.accounts.issue_token(user_id, std::nullopt, std::nullopt, request.remote_address);
     return http::Response::json(json::object{{"access_token", token.access_token},
                                              {"user_id", user_id},

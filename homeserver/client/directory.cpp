@@ -95,16 +95,17 @@ http::Response public_rooms(ClientServices& services, std::size_t limit, std::si
   json::array chunk;
   for (std::size_t i = offset; i < rooms.size() && chunk.size() < limit; ++i) chunk.push_back(rooms[i]);
   json::object response{{"chunk", std::move(chunk)}, {"total_room_count_estimate", rooms.size()}};
-  if (offset + limit < rooms.size()) response["next_batch"] = "o" + std::to_string(offset + limit);
+  if (limit > 0 && offset + limit < rooms.size()) response["next_batch"] = "o" + std::to_string(offset + limit);
   if (offset > 0) response["prev_batch"] = "o" + std::to_string(offset > limit ? offset - limit : 0);
   return http::Response::json(std::move(response));
 }
 
 std::size_t parse_offset(const std::string& since) {
   std::size_t offset = 0;
-  if (since.size() < 2 || since[0] != 'o' ||
-      std::from_chars(since.data() + 1, since.data() + since.size(), offset).ec != std::errc{})
-    throw invalid_param("Invalid 'since' token");
+  auto end = since.data() + since.size();
+  if (since.size() < 2 || since[0] != 'o') throw invalid_param("Invalid 'since' token");
+  auto parsed = std::from_chars(since.data() + 1, end, offset);
+  if (parsed.ec != std::errc{} || parsed.ptr != end || offset > (1u << 30)) throw invalid_param("Invalid 'since' token");
   return offset;
 }
 
@@ -130,8 +131,8 @@ void register_directory_routes(http::Router& router, ClientServices& services) {
     auto body = request.json_body();
     auto room_id = required_string(body, "room_id");
     require_room(services, room_id);
-    if (lookup_alias(services, alias)) throw ApiError(409, "M_UNKNOWN", "Room alias " + alias + " already exists");
-    store_alias(services, alias, room_id, request.user_id);
+    if (!store_alias(services, alias, room_id, request.user_id))
+      throw ApiError(409, "M_UNKNOWN", "Room alias " + alias + " already exists");
     return http::Response::json(json::object{});
   });
   router.add_client(verb::delete_, "/directory/room/{roomAlias}", http::Auth::required,

@@ -58,7 +58,10 @@ void register_ephemeral_routes(http::Router& router, ClientServices& services) {
                       auto body = request.json_body();
                       if (type != "m.read" && type != "m.read.private" && type != "m.fully_read")
                         throw invalid_param("Unknown receipt type " + type);
-                      auto thread_id = optional_string(body, "thread_id").value_or("");
+                      auto thread = optional_string(body, "thread_id");
+                      if (thread && thread->empty()) throw invalid_param("thread_id must not be empty");
+                      if (thread && type == "m.fully_read") throw invalid_param("m.fully_read takes no thread_id");
+                      auto thread_id = thread.value_or("");
                       require_joined(services, room_id, request.user_id);
                       if (type == "m.fully_read") put_fully_read(services, room_id, request.user_id, event_id);
                       else put_receipt(services, room_id, request.user_id, type, event_id, thread_id);

@@ -111,7 +111,8 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
   router.add_client(verb::get, "/rooms/{roomId}/joined_members", http::Auth::required,
                     [&services](http::Request& request) {
                       const auto& room_id = request.path_params[0];
-                      auto state = member_state_for(services, room_id, request.user_id, std::nullopt);
+                      require_joined(services, room_id, request.user_id);  // rooms.yaml: members only
+                      auto state = services.rooms.current_state(room_id);
                       json::object joined;
                       for (auto it = state->lower_bound(StateKey{"m.room.member", ""});
                            it != state->end() && it->first.type == "m.room.member"; ++it) {
@@ -119,8 +120,10 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
                         if (!event || event->membership() != "join") continue;
                         json::object profile;
                         const auto& content = event->content();
-                        profile["display_name"] = content.contains("displayname") ? content.at("displayname") : nullptr;
-                        profile["avatar_url"] = content.contains("avatar_url") ? content.at("avatar_url") : nullptr;
+                        if (const auto* name = content.if_contains("displayname"); name && name->is_string())
+                          profile["display_name"] = *name;
+                        if (const auto* avatar = content.if_contains("avatar_url"); avatar && avatar->is_string())
+                          profile["avatar_url"] = *avatar;
                         joined[it->first.state_key] = std::move(profile);
                       }
                       return http::Response::json(json::object{{"joined", std::move(joined)}});

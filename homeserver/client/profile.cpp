@@ -66,15 +66,17 @@ void register_profile_routes(http::Router& router, ClientServices& services) {
                         if (request.path_params[0] != request.user_id)
                           throw forbidden("Cannot set another user's profile");
                         auto body = request.json_body();
+                        if (!body.contains(field)) throw missing_param("Missing '" + field + "'");
                         auto value = optional_string(body, field).value_or("");
                         if (value.size() > (field == "displayname" ? kMaxDisplayname : kMaxAvatarUrl))
                           throw invalid_param(field + " is too long");
                         if (field == "avatar_url" && !value.empty() && value.rfind("mxc://", 0) != 0)
                           throw invalid_param("avatar_url must be an mxc:// URI");
-                        auto account = existing_account(services, request.user_id);
-                        (field == "displayname" ? account.displayname : account.avatar_url) = value;
-                        services.accounts.save(account);
-                        propagate_profile(services, account);
+                        existing_account(services, request.user_id);
+                        auto account = services.accounts.update(request.user_id, [&](Account& changed) {
+                          (field == "displayname" ? changed.displayname : changed.avatar_url) = value;
+                        });
+                        if (account) propagate_profile(services, *account);
                         return http::Response::json(json::object{});
                       });
   }

@@ -1,6 +1,7 @@
 #include "homeserver/client/room_access.hpp"
 
 #include <charconv>
+#include <mutex>
 
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
@@ -24,6 +25,13 @@ std::optional<std::uint64_t> readable_until(ClientServices& services, const std:
   auto record = services.rooms.membership_record(room_id, user_id);
   if (!record || record->forgotten) return std::nullopt;
   if (record->membership == "join") return services.rooms.current_stream();
+  // Someone who left or was banned read the room until then, if they had been in it at all;
+  // an invitee or a knocker never was (rooms.yaml: "weren't previously a member").
+  if (record->membership != "leave" && record->membership != "ban") return std::nullopt;
+  auto change = services.rooms.get_event(record->event_id);
+  if (!change || !change->prev_content) return std::nullopt;
+  const auto* previous = change->prev_content->if_contains("membership");
+  if (!previous || !previous->is_string() || previous->as_string() != "join") return std::nullopt;
   return record->stream;
 }
 
@@ -36,19 +44,26 @@ std::string history_visibility(ClientServices& services, const StatePtr& state) 
 }
 }  // namespace
 
-bool can_see_event(ClientServices& services, const std::string& user_id, const Event& event) {
+bool can_see_event_as(ClientServices& services, const std::string& user_id, const Event& event,
+                      const std::string& current_membership, bool forgotten) {
   auto state = services.rooms.state_at_group(event.state_group_before);
   auto visibility = history_visibility(services, state);
   if (visibility == "world_readable") return true;
   // A forgotten room's history is gone for the user (leaving.yaml, forgetRoom).
-  if (auto record = services.rooms.membership_record(event.room_id, user_id); record && record->forgotten) return false;
-  auto membership_then = services.rooms.membership_in(state, user_id);
+  if (forgotten) return false;
   // A user's own membership event is always visible to them.
   if (event.type == "m.room.member" && event.state_key == user_id) return true;
+  auto membership_then = services.rooms.membership_in(state, user_id);
   if (membership_then == "join") return true;
   if (visibility == "invited" && membership_then == "invite") return true;
-  if (visibility == "shared") return services.rooms.current_membership(event.room_id, user_id) == "join";
+  if (visibility == "shared") return current_membership == "join";
   return false;
+}
+
+bool can_see_event(ClientServices& services, const std::string& user_id, const Event& event) {
+  auto record = services.rooms.membership_record(event.room_id, user_id);
+  return can_see_event_as(services, user_id, event, record ? record->membership : "leave",
+                          record && record->forgotten);
 }
 
 std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias) {
@@ -57,11 +72,15 @@ std::optional<std::string> lookup_alias(ClientServices& services, const std::str
   return std::string(parse_stored_json(*stored).as_object()["room_id"].as_string());
 }
 
-void store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
+bool store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
                  const std::string& creator) {
+  static std::mutex alias_mutex;  // "is it free, then take it" as one step
+  std::lock_guard lock(alias_mutex);
+  if (lookup_alias(services, alias)) return false;
   storage::WriteBatch batch;
   batch.put(storage::Table::alias_roomid, alias, to_json(json::object{{"room_id", room_id}, {"creator", creator}}));
   services.database.write(std::move(batch));
+  return true;
 }
 
 std::string resolve_room_id_or_alias(ClientServices& services, const std::string& target) {

@@ -16,16 +16,20 @@ void require_room(ClientServices& services, const std::string& room_id);
 // Throws 403 M_FORBIDDEN unless the user is joined now.
 void require_joined(ClientServices& services, const std::string& room_id, const std::string& user_id);
 // The stream position up to which the user may read the room: now when joined, the leave
-// event when they left. nullopt when they were never in the room.
+// event when they left after being joined. nullopt when they never were a member.
 std::optional<std::uint64_t> readable_until(ClientServices& services, const std::string& room_id,
                                             const std::string& user_id);
 // History visibility (modules/history_visibility.md) for one event.
 bool can_see_event(ClientServices& services, const std::string& user_id, const Event& event);
+// The same, with the user's current membership of the room already known.
+bool can_see_event_as(ClientServices& services, const std::string& user_id, const Event& event,
+                      const std::string& current_membership, bool forgotten);
 
 // "#alias:server" or "!room" -> room id; throws 404 for an unknown alias, 400 for garbage.
 std::string resolve_room_id_or_alias(ClientServices& services, const std::string& room_id_or_alias);
 std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias);
-void store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
+// Maps the alias to the room unless it is taken (then false).
+bool store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
                  const std::string& creator);
 
 // m.room.member content for a membership change by the user themself, with their profile.

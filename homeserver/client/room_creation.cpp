@@ -150,7 +150,8 @@ void register_room_creation_routes(http::Router& router, ClientServices& service
     }
 
     auto room_id = services.rooms.create_room(*version, creator, std::move(creation_content), drafts);
-    if (alias) store_alias(services, *alias, room_id, creator);
+    if (alias && !store_alias(services, *alias, room_id, creator))
+      throw ApiError(400, "M_ROOM_IN_USE", "Room alias was taken while the room was being created");
     if (visibility == "public") {
       storage::WriteBatch batch;
       batch.put(storage::Table::publicroom_flag, room_id, "");

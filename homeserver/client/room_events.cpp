@@ -33,7 +33,8 @@ StatePtr readable_state(ClientServices& services, const std::string& room_id, co
     return value && value->is_string() && value->as_string() == "world_readable";
   };
   if (world_readable()) return services.rooms.current_state(room_id);
-  if (record && (record->membership == "leave" || record->membership == "ban")) {
+  // A former member reads the state as it was when they left.
+  if (record && readable_until(services, room_id, user_id)) {
     auto event = services.rooms.get_event(record->event_id);
     if (event) return services.rooms.state_at_group(event->state_group_after);
   }
@@ -76,6 +77,7 @@ http::Response put_state_event(ClientServices& services, http::Request& request,
   auto content = request.json_body();
   require_room(services, room_id);
   if (type == "m.room.member") {
+    if (!is_valid_user_id(state_key)) throw invalid_param("The state key of m.room.member must be a user id");
     const auto* membership = content.if_contains("membership");
     if (!membership || !membership->is_string()) throw bad_json("m.room.member needs a membership");
   }
@@ -123,7 +125,7 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                       const auto& room_id = request.path_params[0];
                       const auto& target_id = request.path_params[1];
                       auto body = request.json_body();
-                      require_room(services, room_id);
+                      require_joined(services, room_id, request.user_id);
                       auto target = services.rooms.get_event(target_id);
                       if (!target || target->room_id != room_id) throw not_found("Event not found");
                       if (target->sender != request.user_id) {
@@ -194,7 +196,8 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                         }
                       }
                       auto filter = filter_param(request);
-                      auto until = readable_until(services, room_id, request.user_id).value_or(0);
+                      auto until = readable_until(services, room_id, request.user_id)
+                                       .value_or(services.rooms.current_stream());  // world-readable rooms
                       std::size_t before_count = limit / 2;
                       std::size_t after_count = limit - before_count;
                       auto keep = [&](const EventPtr& candidate) {

@@ -60,7 +60,8 @@ SyncFilter load_filter(ClientServices& services, const std::string& user_id, con
   if (text.empty()) return {};
   if (text.front() == '{') return parse_sync_filter(parse_json_object(text));
   std::uint64_t id = 0;
-  if (std::from_chars(text.data(), text.data() + text.size(), id).ec != std::errc{})
+  auto parsed = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size())
     throw invalid_param("filter must be a filter id or a JSON object");
   auto stored = services.database.get(storage::Table::userfilter_filter, storage::key_prefix({user_id}) + storage::be64(id));
   if (!stored) throw not_found("Filter not found");
@@ -142,8 +143,10 @@ class SyncBuilder {
     return client_event(event, request_.user_id, request_.device_id, false);
   }
 
-  // Timeline events with from < stream <= to, newest `limit` of those matching the filter.
-  std::pair<std::vector<EventPtr>, bool> timeline(const std::string& room_id, std::uint64_t from, std::uint64_t to) {
+  // Timeline events with from < stream <= to that the user may see (history visibility), newest
+  // `limit` of those matching the filter.
+  std::pair<std::vector<EventPtr>, bool> timeline(const MembershipRecord& record, std::uint64_t from, std::uint64_t to) {
+    const auto& room_id = record.room_id;
     std::size_t limit = request_.filter.timeline.limit.value_or(kDefaultTimelineLimit);
     std::vector<EventPtr> picked;
     bool limited = false;
@@ -154,6 +157,7 @@ class SyncBuilder {
       for (const auto& event : events) {
         cursor = event->stream - 1;
         if (!request_.filter.timeline.matches(*event)) continue;
+        if (!can_see_event_as(services_, request_.user_id, *event, record.membership, record.forgotten)) continue;
         if (picked.size() == limit) {
           limited = true;
           break;
@@ -305,7 +309,7 @@ class SyncBuilder {
     bool newly_joined = since() && record.stream > since_stream();
     bool initial = !since() || newly_joined;
     std::uint64_t from = (since() && !newly_joined) ? since_stream() : 0;
-    auto [events, limited] = timeline(room_id, from, upto_);
+    auto [events, limited] = timeline(record, from, upto_);
     bool full = initial || request_.full_state;
     json::array state;
     bool lazy_members = request_.filter.state.lazy_load_members && !events.empty();
@@ -350,9 +354,11 @@ class SyncBuilder {
 
   json::object left_room(const MembershipRecord& record) {
     std::uint64_t from = since() ? since_stream() : 0;
-    auto [events, limited] = timeline(record.room_id, from, record.stream);
+    auto [events, limited] = timeline(record, from, record.stream);
     json::array state;
-    if (!since() || limited || request_.full_state)
+    // Someone who was never in the room (a rejected invite, a withdrawn knock) gets no room state.
+    bool was_member = readable_until(services_, record.room_id, request_.user_id).has_value();
+    if (was_member && (!since() || limited || request_.full_state))
       state = state_section(record.room_id, events, record.stream, !since() || request_.full_state, since_stream());
     json::array timeline_json;
     for (const auto& event : events) timeline_json.push_back(format(*event));

@@ -7,7 +7,10 @@
 //   - nothing comes back only when the input is not a complete, well-formed HTTP request head
 //     (or the server reset the connection while the input was still being written); no answer
 //     within 2 s is a failure;
-//   - after every input, a fresh GET /_matrix/client/versions answers 200: the server survives.
+//   - after every input, a fresh GET /_matrix/client/versions answers 200 (the server survives)
+//     and the fuzz user's incremental /sync answers 200 (nothing an input stored broke it).
+// Inputs reach authenticated handlers through placeholders: @@TOKEN@@, @@USER@@ and @@ROOM@@
+// become the access token and user id of a user registered at start, and a room it created.
 // Environment: DOMOVOY_FUZZ_HTTP_VERBOSE=1 prints each exchange; DOMOVOY_FUZZ_HTTP_STRICT=1 also
 // demands a 400 for well-formed heads with bad framing headers and HTTP/1.1 for HTTP/1.0
 // requests (FINDINGS.md F4, F5); DOMOVOY_FUZZ_HTTP_FAIL_ON_5XX=1 treats a 5xx answer as a
@@ -34,6 +37,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json.hpp>
+
 #include "homeserver/app/homeserver.hpp"
 #include "homeserver/fuzz/fuzz_common.hpp"
 
@@ -52,6 +57,8 @@ void stop_server() {
   std::error_code ec;
   if (!g_data_dir.empty()) std::filesystem::remove_all(g_data_dir, ec);
 }
+
+void new_session();
 
 void start_server() {
   if (g_server) return;
@@ -75,6 +82,7 @@ void start_server() {
   g_port = g_server->listen();
   g_server->start_background();
   std::atexit(stop_server);
+  new_session();
 }
 
 struct Exchange {
@@ -138,6 +146,65 @@ Exchange exchange(std::string_view request) {
   return result;
 }
 
+// A user of the fuzzed server, so that inputs reach authenticated handlers: in an input,
+// @@TOKEN@@, @@USER@@ and @@ROOM@@ become its access token, user id and a room it created.
+struct Session {
+  std::string user_id, token, room_id, since;
+  int generation = 0;
+};
+Session g_session;
+
+std::string body_of(const std::string& response) {
+  auto start = response.find("\r\n\r\n");
+  return start == std::string::npos ? std::string{} : response.substr(start + 4);
+}
+
+boost::json::object json_answer(const Exchange& result, const char* what) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body_of(result.response), ec);
+  if (ec || !value.is_object() || result.response.rfind("HTTP/1.1 200 ", 0) != 0) {
+    std::fprintf(stderr, "%s answered: %.*s\n", what, static_cast<int>(std::min<std::size_t>(result.response.size(), 300)),
+                 result.response.data());
+    domovoy::fuzz::fail("the fuzz session could not be set up");
+  }
+  return std::move(value.as_object());
+}
+
+std::string post_json(const std::string& path, const std::string& body, const std::string& token = {}) {
+  std::string request = "POST " + path + " HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\nContent-Type: application/json\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return request;
+}
+
+// Registers a fresh user and creates a room for it (again whenever an input logged it out or
+// deactivated it).
+void new_session() {
+  ++g_session.generation;
+  auto name = "fuzzer" + std::to_string(g_session.generation);
+  auto registered = json_answer(
+      exchange(post_json("/_matrix/client/v3/register",
+                         "{\"username\":\"" + name + "\",\"password\":\"fuzz password 1234\",\"auth\":{\"type\":\"m.login.dummy\"}}")),
+      "register");
+  g_session.user_id = std::string(registered.at("user_id").as_string());
+  g_session.token = std::string(registered.at("access_token").as_string());
+  auto room = json_answer(exchange(post_json("/_matrix/client/v3/createRoom", "{\"name\":\"fuzz\"}", g_session.token)),
+                          "createRoom");
+  g_session.room_id = std::string(room.at("room_id").as_string());
+  g_session.since.clear();
+}
+
+std::string substitute(std::string_view input) {
+  std::string out(input);
+  auto replace_all = [&out](std::string_view from, const std::string& to) {
+    for (auto at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size())) out.replace(at, from.size(), to);
+  };
+  replace_all("@@TOKEN@@", g_session.token);
+  replace_all("@@USER@@", g_session.user_id);
+  replace_all("@@ROOM@@", g_session.room_id);
+  return out;
+}
+
 bool is_tchar(unsigned char c) {
   // (strchr would also find the terminating NUL: test c first.)
   return c != 0 && (std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
@@ -161,11 +228,17 @@ std::string_view trim(std::string_view text) {
 struct Head {
   bool well_formed = false;     // complete request line and header block, plain syntax
   bool plain_framing = false;   // and nothing unusual in Content-Length/Transfer-Encoding/Connection
-  std::string version;          // "HTTP/1.1" or "HTTP/1.0" when well formed
+  std::string version;          // the last word of the first line, well formed or not
 };
 
 Head judge_head(std::string_view input) {
   Head head;
+  {
+    auto line = input.substr(0, input.find('\n'));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto space = line.rfind(' ');
+    if (space != std::string_view::npos) head.version = std::string(line.substr(space + 1));
+  }
   auto end = input.find("\r\n\r\n");
   if (end == std::string_view::npos || end > 8000) return head;
   auto block = input.substr(0, end + 2);  // every line ends in CRLF
@@ -208,8 +281,22 @@ Head judge_head(std::string_view input) {
   framing_ok &= content_lengths <= 1 && transfer_encodings <= 1 && content_lengths + transfer_encodings <= 1;
   head.well_formed = true;
   head.plain_framing = framing_ok;
-  head.version = std::string(version);
   return head;
+}
+
+// Walks the answers (several for pipelined requests) by their Content-Length; true when one is 5xx.
+bool any_5xx(std::string_view response) {
+  std::size_t at = 0;
+  while (response.substr(at).rfind("HTTP/1.", 0) == 0 && response.size() >= at + 12) {
+    if (response[at + 9] == '5') return true;
+    auto head_end = response.find("\r\n\r\n", at);
+    if (head_end == std::string_view::npos) break;
+    auto head = lower(response.substr(at, head_end - at));
+    auto field = head.find("\r\ncontent-length:");
+    std::size_t length = field == std::string::npos ? 0 : std::strtoull(head.c_str() + field + 17, nullptr, 10);
+    at = head_end + 4 + length;
+  }
+  return false;
 }
 
 void check_answer(std::string_view input, const Exchange& result) {
@@ -220,7 +307,8 @@ void check_answer(std::string_view input, const Exchange& result) {
   const auto& response = result.response;
   auto head = judge_head(input);
   if (response.empty()) {
-    if (result.timed_out) domovoy::fuzz::fail("no answer within 2 s");
+    // /sync long-polls (up to its timeout parameter); everything else answers at once.
+    if (result.timed_out && input.find("/sync") == std::string_view::npos) domovoy::fuzz::fail("no answer within 2 s");
     if (result.reset) return;
     // Closing without a word is acceptable for what is not HTTP (also a truncated head). A
     // complete, well-formed request deserves an answer; with odd framing headers RFC 9112 6.3
@@ -230,7 +318,7 @@ void check_answer(std::string_view input, const Exchange& result) {
     return;
   }
   if (response.rfind("HTTP/1.1 ", 0) == 0) {
-    if (g_fail_on_5xx && response.size() > 9 && response[9] == '5') domovoy::fuzz::fail("5xx answer");
+    if (g_fail_on_5xx && any_5xx(response)) domovoy::fuzz::fail("5xx answer");
     return;
   }
   // HTTP/1.0 answering an HTTP/1.0 request is tolerated unless strict (RFC 9110 6.2: a server
@@ -248,6 +336,25 @@ void check_alive() {
                  static_cast<int>(std::min<std::size_t>(health.response.size(), 200)), health.response.data());
     domovoy::fuzz::fail("the server no longer answers GET /_matrix/client/versions with 200");
   }
+  // The fuzz user's incremental sync must keep working, whatever the input stored for it.
+  std::string target = "/_matrix/client/v3/sync?timeout=0";
+  if (!g_session.since.empty()) target += "&since=" + g_session.since;
+  auto sync = exchange("GET " + target + " HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\nAuthorization: Bearer " +
+                       g_session.token + "\r\n\r\n");
+  if (sync.response.rfind("HTTP/1.1 401 ", 0) == 0) {  // the input logged out or deactivated the user
+    new_session();
+    return;
+  }
+  if (sync.response.rfind("HTTP/1.1 200 ", 0) != 0) {
+    std::fprintf(stderr, "sync answer: %.*s\n", static_cast<int>(std::min<std::size_t>(sync.response.size(), 300)),
+                 sync.response.data());
+    domovoy::fuzz::fail("the fuzz user's /sync no longer answers 200");
+  }
+  boost::system::error_code ec;
+  auto body = boost::json::parse(body_of(sync.response), ec);
+  if (ec || !body.is_object() || !body.as_object().contains("next_batch") || !body.at("next_batch").is_string())
+    domovoy::fuzz::fail("/sync answered 200 without next_batch");
+  g_session.since = std::string(body.at("next_batch").as_string());
 }
 
 }  // namespace
@@ -263,7 +370,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   start_server();
-  std::string_view input(reinterpret_cast<const char*>(data), size);
+  auto input = substitute(std::string_view(reinterpret_cast<const char*>(data), size));
   check_answer(input, exchange(input));
   check_alive();
   return 0;

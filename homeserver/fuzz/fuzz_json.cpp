@@ -1,8 +1,9 @@
-// libFuzzer target: untrusted JSON parsing and canonical JSON.
-// Invariants: parse_untrusted_json either returns a value or throws ApiError M_NOT_JSON; for a
-// value, canonical_json throws NotCanonical only if has_only_canonical_integers is false (or a
-// double is present); canonical output parses back to an equal value, is a fixed point, and
-// holds only canonical integers.
+// libFuzzer target: untrusted JSON parsing, storage round trip and canonical JSON.
+// Invariants: parse_untrusted_json either returns a value or throws ApiError M_NOT_JSON; what it
+// accepts survives to_json + parse_stored_json (how the server stores client JSON such as account
+// data); canonical_json throws NotCanonical only if has_only_canonical_integers is false;
+// canonical output parses back to an equal value, is a fixed point, and holds only canonical
+// integers.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -49,6 +50,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const ApiError& error) {
     if (value.is_object() || error.errcode() != "M_BAD_JSON") fuzz::fail("parse_json_object refused an object");
   }
+
+  // The server stores client JSON (account data, tags, filters) with to_json and reads it back
+  // with parse_stored_json: what it accepted must come back (FINDINGS.md F7).
+  json::value stored;
+  try {
+    stored = parse_stored_json(to_json(value));
+  } catch (const std::runtime_error&) {
+    fuzz::fail("accepted JSON does not survive to_json + parse_stored_json");
+  }
+  if (!fuzz::json_equal(value, stored, /*approximate=*/true)) fuzz::fail("stored JSON reads back different");
 
   const bool only_integers = has_only_canonical_integers(value);
   std::string canonical;

@@ -6,12 +6,16 @@
 #
 #   bash homeserver/fuzz/run.sh                 # all targets, 60 s each
 #   DOMOVOY_FUZZ_SECONDS=300 bash homeserver/fuzz/run.sh fuzz_http
+#   DOMOVOY_FUZZ_FORK=1 bash homeserver/fuzz/run.sh      # go on after a crash, collect them all
 #   build-fuzz/fuzz_pdu homeserver/fuzz/crashes/<file>   # replay one input
+# fuzz_http also reads DOMOVOY_FUZZ_HTTP_STRICT / _FAIL_ON_5XX / _VERBOSE (see fuzz_http.cpp).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 BUILD=${DOMOVOY_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 SECONDS_EACH=${DOMOVOY_FUZZ_SECONDS:-60}
+EXTRA=()
+[ "${DOMOVOY_FUZZ_FORK:-0}" = "1" ] && EXTRA=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_json fuzz_pdu fuzz_http)
 
@@ -32,19 +36,19 @@ for target in "${TARGETS[@]}"; do
   mkdir -p "$run/corpus" "$run/artifacts"
   cp -R "$ROOT/homeserver/fuzz/corpus/$target/." "$run/corpus/"
   (cd "$run" && "$BUILD/$target" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 \
-     -print_final_stats=1 -artifact_prefix="$run/artifacts/" "$run/corpus") >"$run/log" 2>&1
+     -print_final_stats=1 -artifact_prefix="$run/artifacts/" "${EXTRA[@]}" "$run/corpus") >"$run/log" 2>&1
   status=$?
-  # Reports that did not stop the run (a sanitizer set to recover) count as failures too.
-  if [ $status -ne 0 ] || grep -qE "ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|FUZZ INVARIANT BROKEN" "$run/log"; then
+  # Reports that did not stop the run (a sanitizer set to recover, fork mode) count as failures too.
+  if [ $status -ne 0 ] || [ -n "$(ls -A "$run/artifacts")" ] || grep -qE "ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|FUZZ INVARIANT BROKEN" "$run/log"; then
     failed+=("$target")
     keep="$BUILD/fuzz-artifacts/$target"
     mkdir -p "$keep"
     cp -R "$run/artifacts/." "$keep/" 2>/dev/null
     cp "$run/log" "$keep/log"
     echo "!! $target FAILED (exit $status); log and reproducers in $keep"
-    grep -E "ERROR:|runtime error:|FUZZ INVARIANT BROKEN|SUMMARY:|Test unit written" "$run/log" | head -20
+    grep -aE "ERROR:|runtime error:|FUZZ INVARIANT BROKEN|SUMMARY:|Test unit written" "$run/log" | sort | uniq -c | head -20
   else
-    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$run/log" | tr '\n' ' '
+    grep -aE "stat::number_of_executed_units|stat::peak_rss_mb" "$run/log" | tr -s " " | tr "\n" " "
     echo "corpus $(ls "$run/corpus" | wc -l) inputs"
   fi
 done

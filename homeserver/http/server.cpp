@@ -22,6 +22,32 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+bool is_clean_text(std::string_view text) {
+  // Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF), no C0 controls.
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7f) return false;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc2 ? 2 : 0;
+    if (length == 0 || byte > 0xf4 || i + length > text.size()) return false;
+    std::uint32_t code = byte & (0xff >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    if ((length == 3 && code < 0x800) || (length == 4 && (code < 0x10000 || code > 0x10ffff)) ||
+        (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
 boost::json::object error_body(const std::string& errcode, const std::string& message) {
   return {{"errcode", errcode}, {"error", message}};
 }
@@ -145,6 +171,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       co_return error_response(405, "M_UNRECOGNIZED", "Unrecognized request method");
     const Route& route = *match.route;
     request.path_params = std::move(match.params);
+    for (const auto& param : request.path_params)
+      if (!is_clean_text(param))
+        co_return error_response(400, "M_INVALID_PARAM", "Path parameters must be UTF-8 without control characters");
     try {
       std::string token;
       if (route.auth != Auth::none) {

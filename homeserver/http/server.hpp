@@ -56,6 +56,9 @@ class Server {
   std::atomic<std::size_t> open_connections_{0};
 };
 
+// Well-formed UTF-8 with no control characters: what a path parameter may hold.
+bool is_clean_text(std::string_view text);
+
 // The JSON body of an error response.
 boost::json::object error_body(const std::string& errcode, const std::string& message);
 

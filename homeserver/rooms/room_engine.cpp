@@ -11,6 +11,8 @@
 #include "homeserver/rooms/power_levels.hpp"
 #include "storage/key_codec.hpp"
 
+#include <map>
+
 namespace domovoy {
 
 using storage::Table;
@@ -28,8 +30,9 @@ MembershipRecord parse_membership(std::string_view room_id, std::string_view tex
           object["stream"].to_number<std::uint64_t>(), object.contains("forgotten")};
 }
 
+// Transaction ids are scoped per device and per endpoint: /send and /redact do not share them.
 std::string txn_key(const EventDraft& draft, const std::string& room_id) {
-  return storage::join_key({draft.sender, draft.txn_device, room_id, draft.txn_id});
+  return storage::join_key({draft.sender, draft.txn_device, room_id, draft.redacts.empty() ? "send" : "redact", draft.txn_id});
 }
 }  // namespace
 
@@ -42,12 +45,16 @@ void RoomEngine::replace_cached_event(const EventPtr& event) {
   if (auto it = event_cache_.find(event->event_id); it != event_cache_.end()) it->second.first = event;
 }
 
-std::shared_ptr<Event> RoomEngine::redaction_target(const Room& room, const Event& redaction) {
-  std::string target_id;
+static std::string redacted_event_id(const Event& redaction) {
+  if (redaction.type != "m.room.redaction") return {};
   if (const auto* in_content = redaction.content().if_contains("redacts"); in_content && in_content->is_string())
-    target_id = in_content->as_string();
-  else if (const auto* top = redaction.pdu.if_contains("redacts"); top && top->is_string())
-    target_id = top->as_string();
+    return std::string(in_content->as_string());
+  if (const auto* top = redaction.pdu.if_contains("redacts"); top && top->is_string()) return std::string(top->as_string());
+  return {};
+}
+
+std::shared_ptr<Event> RoomEngine::redaction_target(const Room& room, const Event& redaction) {
+  std::string target_id = redacted_event_id(redaction);
   auto target = get_event(target_id);
   if (!target || target->room_id != room.room_id || !target->redacted_by.empty()) return nullptr;
   // Handling redactions (rooms v3+): applied when the redacter has the redact level or sent the
@@ -214,6 +221,32 @@ std::string RoomEngine::create_room(const RoomVersion& version, const std::strin
   auto allowed = check_auth_rules(*event, version, [](std::string_view, std::string_view) { return EventPtr{}; });
   if (!allowed) throw bad_json("create event refused: " + allowed.reason);
 
+  // Check every initial event against the state the earlier ones build, before anything is
+  // written: a refused event must leave no half-made room behind (create_room.yaml: 400).
+  {
+    std::map<StateKey, EventPtr> state{{StateKey{"m.room.create", ""}, event}};
+    auto lookup = [&state](std::string_view type, std::string_view key) -> EventPtr {
+      auto it = state.find(StateKey{std::string(type), std::string(key)});
+      return it == state.end() ? nullptr : it->second;
+    };
+    std::string previous = event->event_id;
+    int index = 0;
+    for (const auto& draft : drafts) {
+      json::object draft_pdu{{"type", draft.type},  {"sender", draft.sender}, {"content", draft.content},
+                             {"room_id", room_id},  {"depth", 2 + index},     {"origin_server_ts", 0},
+                             {"prev_events", json::array{json::string(previous)}}, {"auth_events", json::array{}}};
+      if (draft.state_key) draft_pdu["state_key"] = *draft.state_key;
+      if (!has_only_canonical_integers(draft_pdu))
+        throw ApiError(400, "M_INVALID_ROOM_STATE", "Initial state holds a non-integer number");
+      auto simulated = Event::from_pdu(std::move(draft_pdu), "$initial" + std::to_string(index++), room_id);
+      auto verdict = check_auth_rules(*simulated, version, lookup);
+      if (!verdict)
+        throw ApiError(400, "M_INVALID_ROOM_STATE", "Initial " + draft.type + " event refused: " + verdict.reason);
+      if (simulated->state_key) state[StateKey{simulated->type, *simulated->state_key}] = simulated;
+      previous = simulated->event_id;
+    }
+  }
+
   auto room = std::make_shared<Room>();
   room->room_id = room_id;
   room->version = &version;
@@ -282,7 +315,8 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
   batch.put(Table::roomstream_eventid, storage::join_key({room.room_id, storage::be64(position)}), event->event_id);
   batch.put(Table::streampos_kind, storage::be64(position), "event");
   if (!event->txn_id.empty()) {
-    EventDraft key_source{event->type, {}, event->sender, {}, event->txn_id, event->txn_device};
+    auto event_redacts = redacted_event_id(*event);
+    EventDraft key_source{event->type, {}, event->sender, {}, event->txn_id, event->txn_device, event_redacts};
     batch.put(Table::txn_eventid, txn_key(key_source, room.room_id), event->event_id);
   }
   std::string membership = event->membership();

@@ -365,6 +365,17 @@ TEST(ContentHashMatches, FalseWithoutOrWithMalformedHashes) {
   EXPECT_TRUE(content_hash_matches(event));
 }
 
+TEST(ContentHashMatches, NonCanonicalEventIsFalseNotAnException) {
+  // A PDU holding a float has no canonical form, so no content hash can match it. The predicate
+  // should say false (as verify_json_signature does), not throw at a caller checking a PDU.
+  auto event = test::parse_object(kMinimalEvent);
+  event["content"] = boost::json::object{{"n", 1.5}};
+  event["hashes"] = boost::json::object{{"sha256", "5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos"}};
+  bool matches = true;
+  EXPECT_NO_THROW(matches = content_hash_matches(event));
+  EXPECT_FALSE(matches);
+}
+
 TEST(Sha256, KnownDigests) {
   EXPECT_EQ(test::to_hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(test::to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
