@@ -6,6 +6,24 @@
 
 namespace domovoy {
 
+namespace {
+// 1e400 parses to infinity, which has no JSON spelling: stored, it would never read back.
+bool all_numbers_finite(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::double_: return std::isfinite(value.get_double());
+    case json::kind::array:
+      for (const auto& element : value.get_array())
+        if (!all_numbers_finite(element)) return false;
+      return true;
+    case json::kind::object:
+      for (const auto& member : value.get_object())
+        if (!all_numbers_finite(member.value())) return false;
+      return true;
+    default: return true;
+  }
+}
+}  // namespace
+
 json::value parse_untrusted_json(std::string_view text, std::size_t max_depth) {
   json::parse_options options;
   options.max_depth = max_depth;
@@ -15,6 +33,7 @@ json::value parse_untrusted_json(std::string_view text, std::size_t max_depth) {
   boost::system::error_code ec;
   json::value value = json::parse(text, ec, {}, options);
   if (ec) throw ApiError(400, "M_NOT_JSON", "Content not JSON: " + ec.message());
+  if (!all_numbers_finite(value)) throw ApiError(400, "M_BAD_JSON", "Number out of range");
   return value;
 }
 

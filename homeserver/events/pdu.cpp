@@ -102,7 +102,12 @@ bool content_hash_matches(const json::object& event) {
   const auto* hash = hashes->as_object().if_contains("sha256");
   if (!hash || !hash->is_string()) return false;
   auto expected = base64_decode(hash->as_string());
-  auto actual = base64_decode(content_hash(event));
+  std::optional<std::string> actual;
+  try {
+    actual = base64_decode(content_hash(event));
+  } catch (const NotCanonical&) {
+    return false;  // no canonical form, so no hash can match it
+  }
   return expected && actual && *expected == *actual;
 }
 

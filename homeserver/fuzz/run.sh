@@ -33,9 +33,10 @@ failed=()
 for target in "${TARGETS[@]}"; do
   echo "== $target for ${SECONDS_EACH}s"
   run="$WORK/$target"
-  mkdir -p "$run/corpus" "$run/artifacts"
+  mkdir -p "$run/corpus" "$run/artifacts" "$run/tmp"
   cp -R "$ROOT/homeserver/fuzz/corpus/$target/." "$run/corpus/"
-  (cd "$run" && "$BUILD/$target" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 \
+  # TMPDIR: fuzz_http's server data directory also goes away with $WORK, even after a crash.
+  (cd "$run" && TMPDIR="$run/tmp" "$BUILD/$target" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 \
      -print_final_stats=1 -artifact_prefix="$run/artifacts/" "${EXTRA[@]}" "$run/corpus") >"$run/log" 2>&1
   status=$?
   # Reports that did not stop the run (a sanitizer set to recover, fork mode) count as failures too.

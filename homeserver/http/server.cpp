@@ -249,7 +249,20 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
       co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       // A Content-Length over the limit is refused while the header is parsed.
-      if (ec && ec != bhttp::error::body_limit) break;
+      if (ec && ec != bhttp::error::body_limit) {
+        // A malformed head gets an answer before the close (RFC 9112 §6.3); a vanished client none.
+        bool gone = ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+                    ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+                    ec == bhttp::error::partial_message;
+        if (!gone) {
+          auto response = ec == bhttp::error::header_limit
+                              ? to_http(error_response(431, "M_UNKNOWN", "Request header fields too large"), 11, false)
+                              : to_http(error_response(400, "M_UNKNOWN", "Malformed HTTP request"), 11, false);
+          boost::system::error_code write_error;
+          co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, write_error));
+        }
+        break;
+      }
       first = false;
       if (!ec) {
         stream.expires_after(limits.body_timeout);
@@ -283,7 +296,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       auto response = co_await dispatch(request);
       spdlog::debug("req {} {} {} -> {}", request_id, std::string(bhttp::to_string(request.method)), request.path,
                     response.status);
-      auto http_response = to_http(response, raw.version(), keep_alive);
+      auto http_response = to_http(response, 11, keep_alive);  // we speak HTTP/1.1 (RFC 9110 §6.2)
       stream.expires_after(limits.body_timeout);
       co_await bhttp::async_write(stream, http_response, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !keep_alive) break;

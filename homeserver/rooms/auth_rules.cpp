@@ -6,6 +6,7 @@
 #include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/events/room_version.hpp"
+#include "homeserver/events/signing_key.hpp"
 #include "homeserver/rooms/power_levels.hpp"
 
 namespace domovoy {
@@ -26,7 +27,10 @@ std::string join_rule_of(const StateLookup& state) {
   return rule && rule->is_string() ? std::string(rule->as_string()) : "invite";
 }
 
-bool is_integer_value(const json::value& value) { return value.is_int64() || value.is_uint64(); }
+// An integer the power arithmetic can hold (uint64 beyond int64 would wrap around).
+bool is_integer_value(const json::value& value) {
+  return value.is_int64() || (value.is_uint64() && value.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX));
+}
 
 AuthResult check_create(const Event& event, const RoomVersion& version) {
   const auto* prev = event.pdu.if_contains("prev_events");
@@ -112,9 +116,24 @@ AuthResult check_member(const Event& event, const RoomVersion& version, const St
       auto invite_event = state("m.room.third_party_invite", token->as_string());
       if (!invite_event) return AuthResult::reject("no matching m.room.third_party_invite");
       if (invite_event->sender != event.sender) return AuthResult::reject("sender does not match the invite's");
-      // Verifying the identity server's signature needs its public keys; they are in the
-      // m.room.third_party_invite content, checked by the federation part where such invites arrive.
-      return AuthResult::reject("third-party invites are not supported by this server yet");
+      // 5.4.1.7: any signature in `signed` by any public key of the m.room.third_party_invite.
+      std::vector<std::string> public_keys;
+      const auto& invite_content = invite_event->content();
+      if (const auto* key = invite_content.if_contains("public_key"); key && key->is_string())
+        public_keys.emplace_back(key->as_string());
+      if (const auto* keys = invite_content.if_contains("public_keys"); keys && keys->is_array())
+        for (const auto& entry : keys->as_array())
+          if (entry.is_object())
+            if (const auto* key = entry.as_object().if_contains("public_key"); key && key->is_string())
+              public_keys.emplace_back(key->as_string());
+      const auto* signatures = signed_object.if_contains("signatures");
+      if (signatures && signatures->is_object())
+        for (const auto& [server, by_key] : signatures->as_object())
+          if (by_key.is_object())
+            for (const auto& entry : by_key.as_object())
+              for (const auto& public_key : public_keys)
+                if (verify_json_signature(signed_object, server, entry.key(), public_key)) return AuthResult::allow();
+      return AuthResult::reject("third_party_invite is not signed by a key of the invite");
     }
     if (sender_membership != "join") return AuthResult::reject("inviter is not in the room");
     if (target_membership == "join" || target_membership == "ban")
@@ -246,8 +265,7 @@ AuthResult check_power_levels(const Event& event, const RoomVersion& version, co
 }  // namespace
 
 AuthResult check_auth_rules(const Event& event, const RoomVersion& version, const StateLookup& state) {
-  if (event.type == "m.room.create" && event.state_key && event.state_key->empty())
-    return check_create(event, version);
+  if (event.type == "m.room.create") return check_create(event, version);
 
   auto create_event = state("m.room.create", "");
   if (!create_event) return AuthResult::reject("room has no create event");

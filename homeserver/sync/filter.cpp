@@ -8,10 +8,25 @@
 namespace domovoy {
 
 namespace {
-// Type filters may end in '*' as a wildcard.
+// Type filters may use '*' as a wildcard for any sequence of characters, anywhere (filter.yaml).
 bool glob_matches(std::string_view pattern, std::string_view value) {
-  if (!pattern.empty() && pattern.back() == '*') return value.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
-  return pattern == value;
+  std::size_t p = 0, v = 0, star = std::string_view::npos, resume = 0;
+  while (v < value.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.size() && pattern[p] == value[v]) {
+      ++p;
+      ++v;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
 }
 
 bool any_matches(const std::vector<std::string>& patterns, std::string_view value, bool glob) {

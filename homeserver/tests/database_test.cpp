@@ -109,12 +109,12 @@ TEST_F(DatabaseTest, ReadersNeverSeeHalfABatch) {
   std::atomic<bool> done{false};
   std::atomic<int> torn{0}, reads{0};
   std::thread reader([&] {
-    while (!done.load()) {
+    do {  // at least once, however the threads are scheduled
       auto a = read_be64(*db->get(Table::meta, "a"));
       auto b = read_be64(*db->get(Table::meta, "b"));
       if (b < a) torn.fetch_add(1);
       reads.fetch_add(1);
-    }
+    } while (!done.load());
   });
   for (std::uint64_t i = 1; i <= 3000; ++i) {
     WriteBatch batch;
