@@ -44,8 +44,11 @@ json::object parse_json_object(std::string_view text, std::size_t max_depth) {
 }
 
 json::value parse_stored_json(std::string_view text) {
+  // Stored records wrap client JSON (up to 64 deep) in a few levels of their own.
+  json::parse_options options;
+  options.max_depth = 256;
   boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
+  json::value value = json::parse(text, ec, {}, options);
   if (ec) throw std::runtime_error("stored JSON is corrupt: " + ec.message());
   return value;
 }
