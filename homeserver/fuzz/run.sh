@@ -8,7 +8,7 @@
 #   DOMOVOY_FUZZ_SECONDS=300 bash homeserver/fuzz/run.sh fuzz_http
 #   DOMOVOY_FUZZ_FORK=1 bash homeserver/fuzz/run.sh      # go on after a crash, collect them all
 #   build-fuzz/fuzz_pdu homeserver/fuzz/crashes/<file>   # replay one input
-# fuzz_http also reads DOMOVOY_FUZZ_HTTP_STRICT / _FAIL_ON_5XX / _VERBOSE (see fuzz_http.cpp).
+# fuzz_http also reads DOMOVOY_FUZZ_HTTP_LENIENT / _VERBOSE (see fuzz_http.cpp).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
