@@ -126,6 +126,14 @@ export async function startServer(options = {}) {
 
 let counter = 0;
 /** A fresh, valid, unique localpart. */
+// A fresh server and `count` registered users: the fixture most test files share.
+export async function startServerWithUsers(count) {
+  const server = await startServer();
+  const users = [];
+  for (let i = 0; i < count; i += 1) users.push(await registerUser(server.baseUrl));
+  return { server, users };
+}
+
 export function uniqueName(prefix = "u") {
   counter += 1;
   return `${prefix}${process.pid.toString(36)}${Date.now().toString(36)}${counter}`.toLowerCase();

@@ -2,19 +2,11 @@
 // event_context.yaml, message_pagination.yaml, filter.yaml.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, api, ok, expectStatus, registerUser, createRoom, joinRoom, sendText, enc, login } from "../lib/server.mjs";
+import { startServerWithUsers, api, ok, expectStatus, registerUser, createRoom, joinRoom, sendText, enc, login } from "../lib/server.mjs";
 
-let server;
-let alice;
-let bob;
-before(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl);
-  bob = await registerUser(server.baseUrl);
-});
-after(async () => {
-  await server?.stop();
-});
+let server, alice, bob;
+before(async () => ({ server, users: [alice, bob] } = await startServerWithUsers(2)));
+after(() => server?.stop());
 
 const room = (roomId, rest) => `/_matrix/client/v3/rooms/${enc(roomId)}${rest}`;
 const messages = async (user, roomId, query) =>

@@ -2,19 +2,11 @@
 // directory (list_public_rooms.yaml).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, api, ok, expectStatus, registerUser, createRoom, uniqueName, enc, syncUntil } from "../lib/server.mjs";
+import { startServerWithUsers, api, ok, expectStatus, registerUser, createRoom, uniqueName, enc, syncUntil } from "../lib/server.mjs";
 
-let server;
-let alice;
-let bob;
-before(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl);
-  bob = await registerUser(server.baseUrl);
-});
-after(async () => {
-  await server?.stop();
-});
+let server, alice, bob;
+before(async () => ({ server, users: [alice, bob] } = await startServerWithUsers(2)));
+after(() => server?.stop());
 
 const stateContent = (user, roomId, type, key = "") =>
   api(server.baseUrl, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(key)}`, { token: user.access_token });

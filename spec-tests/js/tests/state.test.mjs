@@ -2,19 +2,11 @@
 // room_state.yaml), authorisation by power levels, and sending after leaving.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, api, ok, expectStatus, registerUser, createRoom, joinRoom, uniqueName, enc } from "../lib/server.mjs";
+import { startServerWithUsers, api, ok, expectStatus, registerUser, createRoom, joinRoom, uniqueName, enc } from "../lib/server.mjs";
 
-let server;
-let alice;
-let bob;
-before(async () => {
-  server = await startServer();
-  alice = await registerUser(server.baseUrl);
-  bob = await registerUser(server.baseUrl);
-});
-after(async () => {
-  await server?.stop();
-});
+let server, alice, bob;
+before(async () => ({ server, users: [alice, bob] } = await startServerWithUsers(2)));
+after(() => server?.stop());
 
 const statePath = (roomId, type, key) =>
   `/_matrix/client/v3/rooms/${enc(roomId)}/state${type !== undefined ? "/" + enc(type) : ""}${key !== undefined ? "/" + enc(key) : ""}`;
