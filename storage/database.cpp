@@ -18,6 +18,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "userroom_membership", "roomid_room",         "userid_account",       "tokenhash_session",
     "userdevice_device",   "useraccountdata_data", "userfilter_filter",   "txn_eventid",
     "alias_roomid",        "publicroom_flag",     "roomreceipt_receipt",  "streampos_kind",
+    "roomstream_receipt",  "userstream_accountdata",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 

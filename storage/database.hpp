@@ -36,6 +36,8 @@ enum class Table : std::size_t {
   publicroom_flag,       // room id -> "" when listed in the public directory
   roomreceipt_receipt,   // room id \0 receipt type \0 user id -> {event_id, ts, stream}
   streampos_kind,        // be64(stream position) -> what was written there ("event", "receipt", ...)
+  roomstream_receipt,    // room id \0 be64(stream) -> the receipt written there (JSON)
+  userstream_accountdata,  // user id \0 be64(stream) -> room id \0 type written there
   count_
 };
 

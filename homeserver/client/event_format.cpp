@@ -5,8 +5,8 @@
 
 namespace domovoy {
 
-json::object client_event(const Event& event, std::string_view viewer_user, std::string_view viewer_device,
-                          bool include_room_id) {
+json::object client_event(RoomEngine& rooms, const Event& event, std::string_view viewer_user,
+                          std::string_view viewer_device, bool include_room_id) {
   json::object out{{"type", event.type},
                    {"content", event.content()},
                    {"sender", event.sender},
@@ -18,8 +18,9 @@ json::object client_event(const Event& event, std::string_view viewer_user, std:
   if (const auto* redacts = event.content().if_contains("redacts")) out["redacts"] = *redacts;
   else if (const auto* top = event.pdu.if_contains("redacts")) out["redacts"] = *top;
   json::object unsigned_data{{"age", std::max<std::int64_t>(0, now_ms() - event.origin_server_ts)}};
-  if (event.prev_content) {
-    unsigned_data["prev_content"] = *event.prev_content;
+  if (!event.replaces_state.empty()) {
+    // As the replaced event is now: a redaction of it leaves only what the algorithm keeps.
+    if (auto replaced = rooms.get_event(event.replaces_state)) unsigned_data["prev_content"] = replaced->content();
     unsigned_data["replaces_state"] = event.replaces_state;
     unsigned_data["prev_sender"] = event.prev_sender;
   }

@@ -3,12 +3,13 @@
 // event id and room id, and `unsigned` with age, prev_content and the sender's transaction id.
 #include <boost/json/object.hpp>
 
-#include "homeserver/rooms/event.hpp"
+#include "homeserver/rooms/room_engine.hpp"
 
 namespace domovoy {
 
-// `viewer_device` gets unsigned.transaction_id when it sent the event.
-boost::json::object client_event(const Event& event, std::string_view viewer_user = {},
+// `viewer_device` gets unsigned.transaction_id when it sent the event; `rooms` supplies the
+// replaced state event's current content for unsigned.prev_content.
+boost::json::object client_event(RoomEngine& rooms, const Event& event, std::string_view viewer_user = {},
                                  std::string_view viewer_device = {}, bool include_room_id = true);
 // Stripped state for invites: type, state_key, content, sender.
 boost::json::object stripped_state_event(const Event& event);

@@ -1,4 +1,6 @@
 // Room membership: join, invite, leave, forget, kick, ban, unban, and the member lists.
+#include "homeserver/client/membership.hpp"
+
 #include "homeserver/client/event_format.hpp"
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
@@ -15,8 +17,8 @@ http::Response join_room(ClientServices& services, http::Request& request, const
   auto body = request.json_body();
   auto room_id = resolve_room_id_or_alias(services, target);
   require_room(services, room_id);
-  services.rooms.send(room_id, EventDraft{"m.room.member", request.user_id, request.user_id,
-                                          own_member_content(services, request.user_id, "join", body), {}, {}});
+  change_membership(services, room_id, request.user_id, request.user_id,
+                    own_member_content(services, request.user_id, "join", body));
   return http::Response::json(json::object{{"room_id", room_id}});
 }
 
@@ -27,25 +29,19 @@ std::string target_user(const json::object& body) {
 }
 
 // Changes another user's membership (invite, kick, ban, unban).
-http::Response set_membership(ClientServices& services, http::Request& request, const std::string& membership) {
+http::Response set_membership(ClientServices& services, http::Request& request, const std::string& membership,
+                              std::string_view expected_now = {}) {
   auto body = request.json_body();
   const auto& room_id = request.path_params[0];
   require_room(services, room_id);
   auto target = target_user(body);
   json::object content{{"membership", membership}};
   if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
-  if (membership == "invite") {
-    if (services.is_local_user(target) && !services.accounts.exists(target)) throw not_found("Unknown user " + target);
-    if (auto account = services.accounts.find(target); account && !account->displayname.empty())
-      content["displayname"] = account->displayname;
-  }
-  if (request.path.ends_with("/kick") || request.path.ends_with("/unban")) {
-    auto current = services.rooms.current_membership(room_id, target);
-    if (request.path.ends_with("/unban") && current != "ban") throw forbidden(target + " is not banned");
-    if (request.path.ends_with("/kick") && current != "join" && current != "invite" && current != "knock")
-      throw forbidden(target + " is not in the room");
-  }
-  services.rooms.send(room_id, EventDraft{"m.room.member", target, request.user_id, std::move(content), {}, {}});
+  // /unban is a leave that only undoes a ban (a kick of a banned user would be an unban too).
+  auto current = services.rooms.current_membership(room_id, target);
+  if (expected_now == "ban" && current != "ban") throw forbidden(target + " is not banned");
+  if (expected_now == "in_room" && current == "ban") throw forbidden(target + " is not in the room");
+  change_membership(services, room_id, request.user_id, target, std::move(content));
   return http::Response::json(json::object{});
 }
 
@@ -62,6 +58,38 @@ StatePtr member_state_for(ClientServices& services, const std::string& room_id, 
 
 }  // namespace
 
+EventPtr change_membership(ClientServices& services, const std::string& room_id, const std::string& sender,
+                           const std::string& target, json::object content) {
+  const auto* value = content.if_contains("membership");
+  if (!value || !value->is_string()) throw bad_json("m.room.member needs a membership");
+  std::string membership(value->as_string());
+  if (membership != "join" && membership != "invite" && membership != "leave" && membership != "ban" &&
+      membership != "knock")
+    throw invalid_param("Unknown membership " + membership);
+  if (!is_valid_user_id(target)) throw invalid_param("Invalid user id " + target);
+  auto current = services.rooms.current_membership(room_id, target);
+  if ((membership == "join" || membership == "knock") && target != sender)
+    throw forbidden("Cannot " + membership + " on behalf of another user");
+  if (membership == "invite") {
+    if (services.is_local_user(target) && !services.accounts.exists(target)) throw not_found("Unknown user " + target);
+    if (!content.contains("displayname"))
+      if (auto account = services.accounts.find(target); account && !account->displayname.empty())
+        content["displayname"] = account->displayname;
+  }
+  if (membership == "leave" && target == sender && current == "leave") {
+    // Leaving a room one is not in changes nothing (Synapse answers the same way).
+    if (auto record = services.rooms.membership_record(room_id, target))
+      if (auto existing = services.rooms.get_event(record->event_id)) return existing;
+    throw forbidden("You are not a member of this room");
+  }
+  // A kick is of someone in the room; a leave for a banned user is an unban (the auth rules
+  // check the ban level for it).
+  if (membership == "leave" && target != sender && current != "join" && current != "invite" && current != "knock" &&
+      current != "ban")
+    throw forbidden(target + " is not in the room");
+  return services.rooms.send(room_id, EventDraft{"m.room.member", target, sender, std::move(content), {}, {}});
+}
+
 void register_membership_routes(http::Router& router, ClientServices& services) {
   router.add_client(verb::post, "/join/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
     return join_room(services, request, request.path_params[0]);
@@ -72,24 +100,18 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
   router.add_client(verb::post, "/rooms/{roomId}/invite", http::Auth::required,
                     [&services](http::Request& request) { return set_membership(services, request, "invite"); });
   router.add_client(verb::post, "/rooms/{roomId}/kick", http::Auth::required,
-                    [&services](http::Request& request) { return set_membership(services, request, "leave"); });
+                    [&services](http::Request& request) { return set_membership(services, request, "leave", "in_room"); });
   router.add_client(verb::post, "/rooms/{roomId}/ban", http::Auth::required,
                     [&services](http::Request& request) { return set_membership(services, request, "ban"); });
   router.add_client(verb::post, "/rooms/{roomId}/unban", http::Auth::required,
-                    [&services](http::Request& request) { return set_membership(services, request, "leave"); });
+                    [&services](http::Request& request) { return set_membership(services, request, "leave", "ban"); });
 
   router.add_client(verb::post, "/rooms/{roomId}/leave", http::Auth::required, [&services](http::Request& request) {
     auto body = request.json_body();
     const auto& room_id = request.path_params[0];
     require_room(services, room_id);
-    auto current = services.rooms.current_membership(room_id, request.user_id);
-    if (current == "leave") {
-      // Leaving a room one is not in changes nothing (Synapse answers the same way).
-      if (services.rooms.membership_record(room_id, request.user_id)) return http::Response::json(json::object{});
-      throw forbidden("You are not a member of this room");
-    }
-    services.rooms.send(room_id, EventDraft{"m.room.member", request.user_id, request.user_id,
-                                            own_member_content(services, request.user_id, "leave", body), {}, {}});
+    change_membership(services, room_id, request.user_id, request.user_id,
+                      own_member_content(services, request.user_id, "leave", body));
     return http::Response::json(json::object{});
   });
 
@@ -147,7 +169,7 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
       bool is_wanted = membership && value == *membership;
       bool is_not_excluded = not_membership && value != *not_membership;
       if ((membership || not_membership) && !is_wanted && !is_not_excluded) continue;
-      chunk.push_back(client_event(*event, request.user_id, request.device_id));
+      chunk.push_back(client_event(services.rooms, *event, request.user_id, request.device_id));
     }
     return http::Response::json(json::object{{"chunk", std::move(chunk)}});
   });

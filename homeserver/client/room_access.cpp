@@ -29,9 +29,9 @@ std::optional<std::uint64_t> readable_until(ClientServices& services, const std:
   // an invitee or a knocker never was (rooms.yaml: "weren't previously a member").
   if (record->membership != "leave" && record->membership != "ban") return std::nullopt;
   auto change = services.rooms.get_event(record->event_id);
-  if (!change || !change->prev_content) return std::nullopt;
-  const auto* previous = change->prev_content->if_contains("membership");
-  if (!previous || !previous->is_string() || previous->as_string() != "join") return std::nullopt;
+  if (!change || change->replaces_state.empty()) return std::nullopt;
+  auto previous = services.rooms.get_event(change->replaces_state);
+  if (!previous || previous->membership() != "join") return std::nullopt;
   return record->stream;
 }
 

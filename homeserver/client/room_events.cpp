@@ -1,5 +1,6 @@
 // Sending and reading room events: send, state (all, one, put), event, context, messages.
 #include "homeserver/client/event_format.hpp"
+#include "homeserver/client/membership.hpp"
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
@@ -47,7 +48,7 @@ http::Response get_state_event(ClientServices& services, http::Request& request,
   auto event = services.rooms.state_event(state, request.path_params[1], state_key);
   if (!event) throw not_found("Event not found");
   if (request.query_param("format").value_or("content") == "event")
-    return http::Response::json(client_event(*event, request.user_id, request.device_id));
+    return http::Response::json(client_event(services.rooms, *event, request.user_id, request.device_id));
   return http::Response::json(event->content());
 }
 
@@ -78,8 +79,8 @@ http::Response put_state_event(ClientServices& services, http::Request& request,
   require_room(services, room_id);
   if (type == "m.room.member") {
     if (!is_valid_user_id(state_key)) throw invalid_param("The state key of m.room.member must be a user id");
-    const auto* membership = content.if_contains("membership");
-    if (!membership || !membership->is_string()) throw bad_json("m.room.member needs a membership");
+    auto event = change_membership(services, room_id, request.user_id, state_key, std::move(content));
+    return http::Response::json(json::object{{"event_id", event->event_id}});
   }
   if (type == "m.room.canonical_alias") check_canonical_alias(services, room_id, content);
   auto event = services.rooms.send(room_id, EventDraft{type, state_key, request.user_id, std::move(content), {}, {}});
@@ -100,7 +101,7 @@ json::array lazy_members(ClientServices& services, const std::vector<EventPtr>& 
   json::array members;
   for (const auto& sender : senders)
     if (auto member = services.rooms.state_event(state, "m.room.member", sender))
-      members.push_back(client_event(*member, request.user_id, request.device_id));
+      members.push_back(client_event(services.rooms, *member, request.user_id, request.device_id));
   return members;
 }
 
@@ -150,7 +151,7 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
     json::array events;
     for (const auto& [key, event_id] : *state)
       if (auto event = services.rooms.get_event(event_id))
-        events.push_back(client_event(*event, request.user_id, request.device_id));
+        events.push_back(client_event(services.rooms, *event, request.user_id, request.device_id));
     return http::Response::json(std::move(events));
   });
   router.add_client(verb::get, "/rooms/{roomId}/state/{eventType}", http::Auth::required,
@@ -177,7 +178,7 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                       auto event = services.rooms.get_event(request.path_params[1]);
                       if (!event || event->room_id != room_id || !can_see_event(services, request.user_id, *event))
                         throw not_found("Event not found");
-                      return http::Response::json(client_event(*event, request.user_id, request.device_id));
+                      return http::Response::json(client_event(services.rooms, *event, request.user_id, request.device_id));
                     });
 
   router.add_client(verb::get, "/rooms/{roomId}/context/{eventId}", http::Auth::required,
@@ -216,8 +217,8 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                         if (keep(candidate)) after.push_back(candidate);
                       }
                       json::array before_json, after_json, state_json;
-                      for (const auto& e : before) before_json.push_back(client_event(*e, request.user_id, request.device_id));
-                      for (const auto& e : after) after_json.push_back(client_event(*e, request.user_id, request.device_id));
+                      for (const auto& e : before) before_json.push_back(client_event(services.rooms, *e, request.user_id, request.device_id));
+                      for (const auto& e : after) after_json.push_back(client_event(services.rooms, *e, request.user_id, request.device_id));
                       auto last = after.empty() ? event : after.back();
                       auto state = services.rooms.state_at_group(last->state_group_after);
                       if (filter && filter->lazy_load_members) {
@@ -228,12 +229,12 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                       } else {
                         for (const auto& [key, id] : *state)
                           if (auto state_event = services.rooms.get_event(id))
-                            state_json.push_back(client_event(*state_event, request.user_id, request.device_id));
+                            state_json.push_back(client_event(services.rooms, *state_event, request.user_id, request.device_id));
                       }
                       auto start = before.empty() ? event->stream - 1 : before.back()->stream - 1;
                       auto end = after.empty() ? event->stream : after.back()->stream;
                       return http::Response::json(json::object{
-                          {"event", client_event(*event, request.user_id, request.device_id)},
+                          {"event", client_event(services.rooms, *event, request.user_id, request.device_id)},
                           {"events_before", std::move(before_json)},
                           {"events_after", std::move(after_json)},
                           {"state", std::move(state_json)},
@@ -302,7 +303,7 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
       }
     }
     json::array chunk_json;
-    for (const auto& event : chunk) chunk_json.push_back(client_event(*event, request.user_id, request.device_id));
+    for (const auto& event : chunk) chunk_json.push_back(client_event(services.rooms, *event, request.user_id, request.device_id));
     json::object response{{"chunk", std::move(chunk_json)}, {"start", from_token}};
     bool more = chunk.size() >= limit;
     if (more) response["end"] = stream_token(cursor);

@@ -77,8 +77,8 @@ class SyncBuilder {
     upto_ = services_.rooms.current_stream();
     typing_now_ = services_.typing.serial();
     presence_now_ = services_.presence.serial();
-    // Read once: rooms joined since `since` need all their account data, the rest only changes.
-    all_account_data_ = services_.account_data.changed(request_.user_id, 0, upto_);
+    // Only what changed since the token (rooms joined since then read theirs in full).
+    changed_account_data_ = services_.account_data.changed(request_.user_id, since_stream(), upto_);
     json::object join, invite, leave;
     for (const auto& record : services_.rooms.rooms_of_user(request_.user_id)) {
       if (!request_.filter.includes_room(record.room_id)) continue;
@@ -95,8 +95,7 @@ class SyncBuilder {
       }
     }
     json::array global_data;
-    for (const auto& item : all_account_data_) {
-      if (item.stream <= since_stream()) continue;
+    for (const auto& item : changed_account_data_) {
       if (!item.room_id.empty() || !request_.filter.account_data.matches(item.type, request_.user_id)) continue;
       global_data.push_back(json::object{{"type", item.type}, {"content", item.content}});
     }
@@ -140,7 +139,7 @@ class SyncBuilder {
   }
 
   json::object format(const Event& event) const {
-    return client_event(event, request_.user_id, request_.device_id, false);
+    return client_event(services_.rooms, event, request_.user_id, request_.device_id, false);
   }
 
   // Timeline events with from < stream <= to that the user may see (history visibility), newest
@@ -206,21 +205,15 @@ class SyncBuilder {
     return out;
   }
 
-  json::object summary(const StatePtr& state) {
-    std::int64_t joined = 0, invited = 0;
+  // From the counts the room engine keeps: a woken sync in a room of thousands walks no members.
+  json::object summary(const std::string& room_id) {
+    auto members = services_.rooms.members_summary(room_id);
     json::array heroes;
-    for (auto it = state->lower_bound(StateKey{"m.room.member", ""});
-         it != state->end() && it->first.type == "m.room.member"; ++it) {
-      auto event = services_.rooms.get_event(it->second);
-      if (!event) continue;
-      auto membership = event->membership();
-      if (membership == "join") ++joined;
-      if (membership == "invite") ++invited;
-      if ((membership == "join" || membership == "invite") && it->first.state_key != request_.user_id &&
-          heroes.size() < 5)
-        heroes.push_back(json::string(it->first.state_key));
-    }
-    return {{"m.heroes", std::move(heroes)}, {"m.joined_member_count", joined}, {"m.invited_member_count", invited}};
+    for (const auto& member : members.first_members)
+      if (member != request_.user_id && heroes.size() < 5) heroes.push_back(json::string(member));
+    return {{"m.heroes", std::move(heroes)},
+            {"m.joined_member_count", members.joined},
+            {"m.invited_member_count", members.invited}};
   }
 
   json::object ephemeral(const std::string& room_id, bool initial) {
@@ -296,10 +289,14 @@ class SyncBuilder {
 
   json::array room_account_data(const std::string& room_id, bool initial) {
     json::array events;
-    for (const auto& item : all_account_data_) {
-      if (item.room_id != room_id || !request_.filter.room_account_data.matches(item.type, request_.user_id)) continue;
-      if (!initial && item.stream <= since_stream()) continue;
+    auto add = [&](const AccountDataItem& item) {
+      if (item.room_id != room_id || !request_.filter.room_account_data.matches(item.type, request_.user_id)) return;
       events.push_back(json::object{{"type", item.type}, {"content", item.content}});
+    };
+    if (initial && since()) {
+      for (const auto& item : services_.account_data.of_room(request_.user_id, room_id, upto_)) add(item);
+    } else {
+      for (const auto& item : changed_account_data_) add(item);
     }
     return events;
   }
@@ -330,7 +327,7 @@ class SyncBuilder {
         {"ephemeral", std::move(ephemeral_events)},
         {"account_data", json::object{{"events", std::move(account_data)}}},
         {"unread_notifications", unread_counts(room_id)},
-        {"summary", summary(services_.rooms.current_state(room_id))},
+        {"summary", summary(room_id)},
     };
     return room;
   }
@@ -375,7 +372,7 @@ class SyncBuilder {
   std::uint64_t upto_ = 0;
   std::uint64_t typing_now_ = 0;
   std::uint64_t presence_now_ = 0;
-  std::vector<AccountDataItem> all_account_data_;
+  std::vector<AccountDataItem> changed_account_data_;
 };
 
 boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, boost::asio::thread_pool& pool,

@@ -46,8 +46,7 @@ std::string serialize_event_record(const Event& event) {
                       {"stream", event.stream},
                       {"sg_before", event.state_group_before},
                       {"sg_after", event.state_group_after}};
-  if (event.prev_content) {
-    record["prev_content"] = *event.prev_content;
+  if (!event.replaces_state.empty()) {
     record["replaces_state"] = event.replaces_state;
     record["prev_sender"] = event.prev_sender;
   }
@@ -79,9 +78,9 @@ std::shared_ptr<Event> parse_event_record(std::string_view record_text, std::str
   event->stream = record["stream"].to_number<std::uint64_t>();
   event->state_group_before = record["sg_before"].to_number<std::uint64_t>();
   event->state_group_after = record["sg_after"].to_number<std::uint64_t>();
-  if (auto* prev = record.if_contains("prev_content")) {
-    event->prev_content = prev->as_object();
-    event->replaces_state = record["replaces_state"].as_string();
+  // Records written before 0.1 also hold a copy of prev_content: it is ignored (see event.hpp).
+  if (auto* replaces = record.if_contains("replaces_state")) {
+    event->replaces_state = replaces->as_string();
     event->prev_sender = record["prev_sender"].as_string();
   }
   if (auto* txn = record.if_contains("txn_id")) {

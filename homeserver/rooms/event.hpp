@@ -32,8 +32,9 @@ struct Event {
   std::uint64_t stream = 0;               // position in this server's event stream
   std::uint64_t state_group_before = 0;   // room state before the event
   std::uint64_t state_group_after = 0;    // room state after it (same as before for non-state events)
-  std::optional<boost::json::object> prev_content;  // content of the state event this one replaced
-  std::string replaces_state;             // event id of that state event
+  // The state event this one replaced. Its content (clients' unsigned.prev_content) is read from
+  // that event when serving, never copied here, so that redacting it hides it everywhere.
+  std::string replaces_state;
   std::string prev_sender;
   std::string txn_id;                     // the client's transaction id, echoed to the sending device only
   std::string txn_device;

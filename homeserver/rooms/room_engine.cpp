@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/core/random.hpp"
 #include "homeserver/events/canonical_json.hpp"
@@ -130,7 +131,8 @@ std::shared_ptr<RoomEngine::Room> RoomEngine::load_room(const std::string& room_
     if (key.type != "m.room.member") continue;
     if (auto member = get_event(event_id)) {
       auto membership = member->membership();
-      if (membership == "join" || membership == "invite") room->wake_users.insert(key.state_key);
+      if (membership == "join") room->joined.insert(key.state_key);
+      if (membership == "invite") room->invited.insert(key.state_key);
     }
   }
   rooms_[room_id] = room;
@@ -209,14 +211,36 @@ std::string RoomEngine::create_room(const RoomVersion& version, const std::strin
                    {"depth", 1},
                    {"prev_events", json::array{}},
                    {"auth_events", json::array{}}};
-  std::string room_id;
-  if (!version.room_id_from_create) {
-    room_id = "!" + random_letters(18) + ":" + identity_.server_name;
-    pdu["room_id"] = room_id;
-  }
   if (!has_only_canonical_integers(pdu)) throw bad_json("creation_content holds a non-integer number");
-  auto event_id = hash_and_sign_event(pdu, version, identity_.server_name, identity_.signing_key);
-  if (version.room_id_from_create) room_id = "!" + event_id.substr(1);
+  std::string room_id;
+  std::string event_id;
+  // Reserve a room id no other room has or is being created with. A v12 id is the create
+  // event's hash, so two identical requests in one millisecond would derive the same one: the
+  // later one moves its timestamp on and signs again.
+  while (true) {
+    if (!version.room_id_from_create) {
+      room_id = "!" + random_letters(18) + ":" + identity_.server_name;
+      pdu["room_id"] = room_id;
+    }
+    pdu.erase("hashes");
+    pdu.erase("signatures");
+    event_id = hash_and_sign_event(pdu, version, identity_.server_name, identity_.signing_key);
+    if (version.room_id_from_create) room_id = "!" + event_id.substr(1);
+    std::lock_guard lock(rooms_mutex_);
+    if (!rooms_.count(room_id) && !creating_.count(room_id) && !database_.contains(Table::roomid_room, room_id)) {
+      creating_.insert(room_id);
+      break;
+    }
+    pdu["origin_server_ts"] = pdu["origin_server_ts"].to_number<std::int64_t>() + 1;
+  }
+  struct Reservation {
+    RoomEngine& engine;
+    std::string room_id;
+    ~Reservation() {
+      std::lock_guard lock(engine.rooms_mutex_);
+      engine.creating_.erase(room_id);
+    }
+  } reservation{*this, room_id};
   auto event = Event::from_pdu(std::move(pdu), event_id, room_id);
   auto allowed = check_auth_rules(*event, version, [](std::string_view, std::string_view) { return EventPtr{}; });
   if (!allowed) throw bad_json("create event refused: " + allowed.reason);
@@ -254,25 +278,104 @@ std::string RoomEngine::create_room(const RoomVersion& version, const std::strin
   {
     std::lock_guard lock(room->mutex);
     persist(*room, event, true);
-  }
-  {
-    std::lock_guard lock(rooms_mutex_);
+    std::lock_guard rooms_lock(rooms_mutex_);
     rooms_[room_id] = room;
   }
   for (const auto& draft : drafts) send(room_id, draft);
   return room_id;
 }
 
+bool RoomEngine::is_local_self_join(const EventDraft& draft) const {
+  if (draft.type != "m.room.member" || !draft.state_key || *draft.state_key != draft.sender) return false;
+  if (server_name_of(draft.sender) != identity_.server_name) return false;
+  const auto* membership = draft.content.if_contains("membership");
+  return membership && membership->is_string() && membership->as_string() == "join";
+}
+
+std::string RoomEngine::join_rule(const StatePtr& state) {
+  auto rules = state_event(state, "m.room.join_rules", "");
+  if (!rules) return "invite";
+  const auto* rule = rules->content().if_contains("join_rule");
+  return rule && rule->is_string() ? std::string(rule->as_string()) : "invite";
+}
+
+void RoomEngine::authorise_restricted_join(const Room& room, EventDraft& join) {
+  auto rule = join_rule(room.state);
+  if (rule != "restricted" && rule != "knock_restricted") return;
+  auto current = membership_in(room.state, join.sender);
+  if (current == "join" || current == "invite" || current == "ban") return;  // the auth rules decide these
+  // The allow conditions (client-server-api "Restricted rooms"): membership of a listed room,
+  // read from the membership index so that no other room's lock is taken while this one is held.
+  bool satisfied = false;
+  auto rules_event = state_event(room.state, "m.room.join_rules", "");
+  if (const auto* allow = rules_event->content().if_contains("allow"); allow && allow->is_array()) {
+    for (const auto& entry : allow->as_array()) {
+      if (!entry.is_object()) continue;
+      const auto* type = entry.as_object().if_contains("type");
+      const auto* allowed_room = entry.as_object().if_contains("room_id");
+      if (!type || !type->is_string() || type->as_string() != "m.room_membership") continue;
+      if (!allowed_room || !allowed_room->is_string()) continue;
+      auto record = membership_record(std::string(allowed_room->as_string()), join.sender);
+      if (record && record->membership == "join") {
+        satisfied = true;
+        break;
+      }
+    }
+  }
+  if (!satisfied && rule == "knock_restricted") throw forbidden("You must knock or be invited to join this room");
+  if (!satisfied) throw forbidden("You are not a member of a room that this room's join rules allow");
+
+  // Rule 5.2.5 needs a joined user of this server who may invite: creators first, then the
+  // users named in the power levels, then (when everyone may invite) any local member.
+  auto create = state_event(room.state, "m.room.create", "");
+  auto power_event = state_event(room.state, "m.room.power_levels", "");
+  PowerLevels power(create.get(), power_event.get(), *room.version);
+  auto may_authorise = [&](std::string_view user) {
+    return server_name_of(user) == identity_.server_name && membership_in(room.state, user) == "join" &&
+           power.user_level(user) >= power.invite();
+  };
+  std::vector<std::string> candidates(power.creators().begin(), power.creators().end());
+  if (power_event)
+    if (const auto* users = power_event->content().if_contains("users"); users && users->is_object())
+      for (const auto& entry : users->as_object()) candidates.emplace_back(entry.key());
+  for (const auto& candidate : candidates) {
+    if (may_authorise(candidate)) {
+      join.content["join_authorised_via_users_server"] = candidate;
+      return;
+    }
+  }
+  for (auto it = room.state->lower_bound(StateKey{"m.room.member", ""});
+       it != room.state->end() && it->first.type == "m.room.member"; ++it) {
+    if (may_authorise(it->first.state_key)) {
+      join.content["join_authorised_via_users_server"] = it->first.state_key;
+      return;
+    }
+  }
+  throw ApiError(403, "M_UNABLE_TO_AUTHORISE_JOIN", "No member of this server may authorise the join");
+}
+
 EventPtr RoomEngine::send(const std::string& room_id, const EventDraft& draft) {
+  // server-server-api "Size limits": type and state_key are at most 255 bytes.
+  if (draft.type.empty() || draft.type.size() > kMaxIdentifierBytes) throw invalid_param("Invalid event type");
+  if (draft.state_key && draft.state_key->size() > kMaxIdentifierBytes)
+    throw invalid_param("state_key is longer than 255 bytes");
   auto room = load_room(room_id);
   if (!room) throw not_found("Unknown room " + room_id);
+  // A client never chooses who authorised its restricted join: this server decides (rule 5.2).
+  std::optional<EventDraft> local_join;
+  if (is_local_self_join(draft)) {
+    local_join = draft;
+    local_join->content.erase("join_authorised_via_users_server");
+  }
+  const EventDraft& effective = local_join ? *local_join : draft;
   std::lock_guard lock(room->mutex);
   if (!draft.txn_id.empty()) {
     if (auto previous = database_.get(Table::txn_eventid, txn_key(draft, room_id))) {
       if (auto event = get_event(*previous)) return event;
     }
   }
-  auto event = build_event(*room, draft);
+  if (local_join) authorise_restricted_join(*room, *local_join);
+  auto event = build_event(*room, effective);
   if (!has_only_canonical_integers(event->pdu))
     throw bad_json("Event content must not hold floats or integers beyond 2^53");
   auto lookup = [this, &room](std::string_view type, std::string_view key) {
@@ -300,7 +403,6 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
     StateKey key{event->type, *event->state_key};
     if (auto replaced = room.state->find(key); replaced != room.state->end()) {
       if (auto previous = get_event(replaced->second)) {
-        event->prev_content = previous->content();
         event->replaces_state = previous->event_id;
         event->prev_sender = previous->sender;
       }
@@ -343,8 +445,10 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
   room.state_group = updated_view.state_group;
   room.state = new_state;
   if (!membership.empty()) {
-    if (membership == "join" || membership == "invite") room.wake_users.insert(*event->state_key);
-    else room.wake_users.erase(*event->state_key);
+    room.joined.erase(*event->state_key);
+    room.invited.erase(*event->state_key);
+    if (membership == "join") room.joined.insert(*event->state_key);
+    if (membership == "invite") room.invited.insert(*event->state_key);
   }
   EventPtr stored = event;
   cache_event(stored);
@@ -352,7 +456,9 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
   // A woken /sync reads up to the visible position, so the wake waits until the event is visible
   // (a lower position of another room may still be being written).
   if (listener_) {
-    std::vector<std::string> wake(room.wake_users.begin(), room.wake_users.end());
+    // Joined members see the event; invitees see changes of the state their invite shows.
+    std::vector<std::string> wake(room.joined.begin(), room.joined.end());
+    if (event->state_key) wake.insert(wake.end(), room.invited.begin(), room.invited.end());
     if (!membership.empty()) wake.push_back(*event->state_key);
     slot.release([this, stored, wake = std::move(wake)]() { listener_(stored, wake); });
   }
@@ -423,14 +529,28 @@ std::vector<std::string> RoomEngine::all_rooms() {
 }
 
 std::vector<std::string> RoomEngine::joined_members(const std::string& room_id) {
-  std::vector<std::string> members;
-  auto state = current_state(room_id);
-  if (!state) return members;
-  for (auto it = state->lower_bound(StateKey{"m.room.member", ""});
-       it != state->end() && it->first.type == "m.room.member"; ++it) {
-    if (auto event = get_event(it->second); event && event->membership() == "join") members.push_back(it->first.state_key);
+  auto room = load_room(room_id);
+  if (!room) return {};
+  std::lock_guard lock(room->mutex);
+  return {room->joined.begin(), room->joined.end()};
+}
+
+RoomMembersSummary RoomEngine::members_summary(const std::string& room_id) {
+  RoomMembersSummary summary;
+  auto room = load_room(room_id);
+  if (!room) return summary;
+  std::lock_guard lock(room->mutex);
+  summary.joined = room->joined.size();
+  summary.invited = room->invited.size();
+  // The first members in user id order, joined and invited alike, as the heroes are chosen.
+  auto joined = room->joined.begin();
+  auto invited = room->invited.begin();
+  while (summary.first_members.size() < RoomMembersSummary::kFirstMembers &&
+         (joined != room->joined.end() || invited != room->invited.end())) {
+    bool take_joined = invited == room->invited.end() || (joined != room->joined.end() && *joined < *invited);
+    summary.first_members.push_back(take_joined ? *joined++ : *invited++);
   }
-  return members;
+  return summary;
 }
 
 }  // namespace domovoy

@@ -44,7 +44,15 @@ struct MembershipRecord {
   bool forgotten = false;  // the user forgot the room after leaving it
 };
 
+struct RoomMembersSummary {
+  static constexpr std::size_t kFirstMembers = 6;  // enough for 5 heroes besides the viewer
+  std::size_t joined = 0;
+  std::size_t invited = 0;
+  std::vector<std::string> first_members;  // joined or invited, in user id order
+};
+
 inline constexpr std::size_t kMaxPduBytes = 65536;
+inline constexpr std::size_t kMaxIdentifierBytes = 255;
 
 class RoomEngine {
  public:
@@ -89,6 +97,8 @@ class RoomEngine {
   std::vector<std::string> all_rooms();
   // Members (join) of a room in its current state.
   std::vector<std::string> joined_members(const std::string& room_id);
+  // Counts and the first members of the current state, kept as memberships change (no walk).
+  RoomMembersSummary members_summary(const std::string& room_id);
 
   std::uint64_t current_stream() const { return stream_.current(); }
   StreamTracker& stream() { return stream_; }
@@ -103,12 +113,18 @@ class RoomEngine {
     std::int64_t depth = 0;
     std::uint64_t state_group = 0;
     StatePtr state;
-    std::set<std::string> wake_users;  // joined and invited members
+    std::set<std::string> joined;   // members whose membership is join
+    std::set<std::string> invited;  // and invite
   };
 
   std::shared_ptr<Room> load_room(const std::string& room_id);
   EventPtr persist(Room& room, std::shared_ptr<Event> event, bool is_new_room);
   std::shared_ptr<Event> build_event(Room& room, const EventDraft& draft);
+  bool is_local_self_join(const EventDraft& draft) const;
+  std::string join_rule(const StatePtr& state);
+  // For a local user joining a restricted room they are not invited to: checks the allow
+  // conditions and names an authorising local user in the draft's content, or throws 403.
+  void authorise_restricted_join(const Room& room, EventDraft& join);
   void cache_event(const EventPtr& event);
   void replace_cached_event(const EventPtr& event);
   // The event a redaction removes content from, updated, when the redaction may be applied.
@@ -123,6 +139,7 @@ class RoomEngine {
 
   std::mutex rooms_mutex_;
   std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
+  std::set<std::string> creating_;  // room ids reserved by a create_room still writing
 
   std::mutex cache_mutex_;
   std::list<std::string> event_lru_;

@@ -1,7 +1,13 @@
 #pragma once
 // Read receipts (m.read, m.read.private), one per user, type and room, at stream positions.
+// Beside the receipts themselves, an index by (room, stream position) makes "what changed in
+// this room since position N" cost what changed, not the room's size: in a building's room of
+// thousands of members every woken /sync asks it.
+#include <array>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "homeserver/rooms/stream_tracker.hpp"
@@ -21,17 +27,27 @@ struct Receipt {
 
 class ReceiptStore {
  public:
-  ReceiptStore(storage::Database& database, StreamTracker& stream) : database_(database), stream_(stream) {}
+  // Builds the stream index the first time it opens a database written without one.
+  ReceiptStore(storage::Database& database, StreamTracker& stream);
 
   // `when_visible` runs once readers can see the write (used to wake long-polls).
   std::uint64_t put(const Receipt& receipt, StreamTracker::Callback when_visible = {});
   std::optional<Receipt> get(const std::string& room_id, const std::string& type, const std::string& user_id) const;
-  // Receipts of a room with after < stream <= up_to.
+  // Receipts of a room with after < stream <= up_to, in stream order.
   std::vector<Receipt> changed(const std::string& room_id, std::uint64_t after, std::uint64_t up_to) const;
 
  private:
+  void build_stream_index();
+  // The newest receipt position of a room (0: none), so that an unchanged room costs no read.
+  std::uint64_t latest(const std::string& room_id) const;
+  void note_latest(const std::string& room_id, std::uint64_t position) const;
+
   storage::Database& database_;
   StreamTracker& stream_;
+  // Replacing a receipt reads the old one to drop its index entry: one writer per key at a time.
+  mutable std::array<std::mutex, 64> key_mutexes_;
+  mutable std::mutex latest_mutex_;
+  mutable std::unordered_map<std::string, std::uint64_t> latest_;
 };
 
 }  // namespace domovoy
