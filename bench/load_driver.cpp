@@ -1,6 +1,6 @@
 // Whole-server load driver: drives a running domovoy over HTTP on loopback and prints the
 // figures docs/performance.md quotes. Every loop is bounded in count and time.
-//   domovoy_load_driver --port P --server-pid PID [--scenario all|sends|wakeup|idle|initial-sync|versions]
+//   domovoy_load_driver --port P --server-pid PID [--scenario all|sends|wakeup|idle|initial-sync|versions|big-room]
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
@@ -13,6 +13,8 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <sstream>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -293,6 +295,112 @@ asio::awaitable<void> scenario_initial_sync(int room_count, int events) {
             << " events; first " << times.front() << " ms, median of 5 " << percentile(times, 50) << " ms\n";
 }
 
+double cpu_seconds(int pid) {  // utime + stime of the server process
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  std::istringstream fields(text.substr(close + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A building's room: `members` users in one room, `pollers` of them long-polling. Measures
+// send-to-sync wake-up for a message and for a read receipt, and the server CPU per receipt.
+asio::awaitable<void> scenario_big_room(int members, int pollers, int rounds) {
+  auto setup = co_await connect();
+  auto prefix = "b" + run_id() + "_" + std::to_string(members) + "_";
+  std::vector<User> users;
+  for (int i = 0; i < members; ++i) users.push_back(co_await register_user(*setup, prefix + std::to_string(i)));
+  auto room = co_await create_room(*setup, users[0], {});
+  auto executor = co_await asio::this_coro::executor;
+  {
+    int finished = 0;
+    asio::steady_timer done(executor, Clock::time_point::max());
+    constexpr int kJoiners = 16;
+    for (int j = 0; j < kJoiners; ++j) {
+      asio::co_spawn(executor, [&, j]() -> asio::awaitable<void> {
+        auto connection = co_await connect();
+        for (int i = 1 + j; i < members; i += kJoiners) co_await join(*connection, users[static_cast<std::size_t>(i)], room);
+        if (++finished == kJoiners) done.cancel();
+      }, asio::detached);
+    }
+    boost::system::error_code ec;
+    co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  auto first_event = co_await call(*setup, bhttp::verb::put,
+                                   "/_matrix/client/v3/rooms/" + room + "/send/m.room.message/b0", message_body(0),
+                                   users[0].token);
+  std::string receipt_target(first_event.body.at("event_id").as_string());
+
+  std::vector<double> latencies;
+  Clock::time_point sent_at{};
+  int pending_polls = 0;
+  bool stopping = false;
+  for (int p = 0; p < pollers; ++p) {
+    const auto& user = users[static_cast<std::size_t>(members - 1 - p)];
+    auto first = co_await call(*setup, bhttp::verb::get, std::string("/_matrix/client/v3/sync?timeout=0"), {}, user.token);
+    std::string since(first.body.at("next_batch").as_string());
+    asio::co_spawn(executor, [&, token = user.token, since]() mutable -> asio::awaitable<void> {
+      auto connection = co_await connect();
+      while (!stopping) {
+        ++pending_polls;
+        auto reply = co_await call(*connection, bhttp::verb::get,
+                                   "/_matrix/client/v3/sync?timeout=30000&since=" + since, {}, token);
+        --pending_polls;
+        if (reply.status != 200) co_return;
+        if (!reply.body.at("rooms").at("join").as_object().empty() && sent_at != Clock::time_point{})
+          latencies.push_back(ms_since(sent_at));
+        since = std::string(reply.body.at("next_batch").as_string());
+      }
+    }, asio::detached);
+  }
+  asio::steady_timer pause(executor);
+  auto settle = [&]() -> asio::awaitable<void> {
+    for (int tries = 0; tries < 1000 && pending_polls < pollers; ++tries) {
+      pause.expires_after(std::chrono::milliseconds(5));
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    pause.expires_after(std::chrono::milliseconds(30));  // the re-polls reach their wait
+    co_await pause.async_wait(asio::use_awaitable);
+  };
+  auto measure = [&](bool receipts) -> asio::awaitable<std::pair<std::vector<double>, double>> {
+    latencies.clear();
+    double cpu = 0;
+    for (int round = 0; round < rounds; ++round) {
+      co_await settle();
+      const auto& actor = users[static_cast<std::size_t>(round % members)];
+      double cpu_before = cpu_seconds(g_server_pid);
+      sent_at = Clock::now();
+      if (receipts) {
+        co_await call(*setup, bhttp::verb::post,
+                      "/_matrix/client/v3/rooms/" + room + "/receipt/m.read/" + receipt_target, "{}", actor.token);
+      } else {
+        co_await call(*setup, bhttp::verb::put,
+                      "/_matrix/client/v3/rooms/" + room + "/send/m.room.message/r" + std::to_string(round),
+                      message_body(round), actor.token);
+      }
+      co_await settle();
+      cpu += cpu_seconds(g_server_pid) - cpu_before;
+    }
+    co_return std::make_pair(latencies, cpu / rounds * 1000.0);
+  };
+  auto [message_latencies, message_cpu] = co_await measure(false);
+  auto [receipt_latencies, receipt_cpu] = co_await measure(true);
+  stopping = true;
+  std::cout << std::fixed << std::setprecision(2) << "big room: " << members << " members, " << pollers
+            << " long-polling; message wake-up p50 " << percentile(message_latencies, 50) << " ms, p99 "
+            << percentile(message_latencies, 99) << " ms, server CPU " << message_cpu
+            << " ms per message; receipt wake-up p50 " << percentile(receipt_latencies, 50) << " ms, p99 "
+            << percentile(receipt_latencies, 99) << " ms, server CPU " << receipt_cpu << " ms per receipt ("
+            << receipt_latencies.size() << " receipt wake-ups)\n";
+  // The pollers are left to time out; wake them once more so they see `stopping`.
+  co_await call(*setup, bhttp::verb::put, "/_matrix/client/v3/rooms/" + room + "/send/m.room.message/end",
+                message_body(0), users[0].token);
+}
+
 asio::awaitable<void> scenario_versions(int connections, int seconds) {
   auto executor = co_await asio::this_coro::executor;
   long total = 0;
@@ -338,6 +446,9 @@ int main(int argc, char** argv) {
     if (scenario == "all" || scenario == "sends") co_await scenario_sends(64, 10);
     if (scenario == "all" || scenario == "wakeup") co_await scenario_wakeup(100, 10, 200);
     if (scenario == "all" || scenario == "initial-sync") co_await scenario_initial_sync(50, 1000);
+    if (scenario == "all" || scenario == "big-room") {
+      for (int members : {500, 1000, 2000}) co_await scenario_big_room(members, 500, 20);
+    }
     io.stop();
   }, [&](std::exception_ptr error) { failure = error; io.stop(); });
   io.run();

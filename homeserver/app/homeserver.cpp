@@ -25,6 +25,7 @@ struct Homeserver::Parts {
   Notifier notifier;
   UserInteractiveAuth uia;
   PresenceTracker presence;
+  UnreadCounts unread;
   ClientServices services;
   boost::asio::io_context io;
   boost::asio::thread_pool blocking_pool;
@@ -65,7 +66,8 @@ struct Homeserver::Parts {
         accounts(*database, {config.password_ops_limit, config.password_mem_limit_mb << 20}),
         account_data(*database, stream),
         receipts(*database, stream),
-        services{config, *database, rooms, accounts, account_data, receipts, typing, notifier, uia, presence},
+        unread(rooms, receipts),
+        services{config, *database, rooms, accounts, account_data, receipts, typing, notifier, uia, presence, unread},
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
         server(io, blocking_pool, router,

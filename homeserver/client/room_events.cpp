@@ -15,6 +15,7 @@ using boost::beast::http::verb;
 namespace {
 
 constexpr std::size_t kMaxEventTypeBytes = 255;
+constexpr std::size_t kMaxEventsExaminedPerPage = 2000;
 
 void check_event_type(const std::string& type) {
   if (type.empty() || type.size() > kMaxEventTypeBytes) throw invalid_param("Invalid event type");
@@ -281,7 +282,11 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
     std::vector<EventPtr> chunk;
     std::uint64_t cursor = from;
     bool exhausted = false;
-    while (chunk.size() < limit && !exhausted) {
+    // A filter that matches nothing must not walk the whole room in one request: past this many
+    // events the answer stops with an `end` token, and the client pages on from there.
+    std::size_t examined = 0;
+    bool stopped_early = false;
+    while (chunk.size() < limit && !exhausted && !stopped_early) {
       std::vector<EventPtr> page;
       if (backwards) {
         auto floor = to.value_or(0);
@@ -300,12 +305,16 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
         if ((!filter || filter->matches(*event)) && can_see_event(services, request.user_id, *event))
           chunk.push_back(event);
         if (chunk.size() >= limit) break;
+        if (++examined >= kMaxEventsExaminedPerPage) {
+          stopped_early = true;
+          break;
+        }
       }
     }
     json::array chunk_json;
     for (const auto& event : chunk) chunk_json.push_back(client_event(services.rooms, *event, request.user_id, request.device_id));
     json::object response{{"chunk", std::move(chunk_json)}, {"start", from_token}};
-    bool more = chunk.size() >= limit;
+    bool more = chunk.size() >= limit || stopped_early;
     if (more) response["end"] = stream_token(cursor);
     if (filter && filter->lazy_load_members && !chunk.empty()) {
       auto state = services.rooms.state_at_group(chunk.front()->state_group_after);

@@ -9,6 +9,7 @@
 #include "homeserver/sync/presence.hpp"
 #include "homeserver/sync/receipt_store.hpp"
 #include "homeserver/sync/typing.hpp"
+#include "homeserver/sync/unread_counts.hpp"
 #include "storage/database.hpp"
 
 namespace domovoy {
@@ -24,6 +25,7 @@ struct ClientServices {
   Notifier& notifier;
   UserInteractiveAuth& uia;
   PresenceTracker& presence;
+  UnreadCounts& unread;
 
   std::string user_id_for(std::string_view localpart) const {
     return "@" + std::string(localpart) + ":" + config.server_name;

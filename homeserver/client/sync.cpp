@@ -24,7 +24,9 @@ namespace {
 
 constexpr std::size_t kDefaultTimelineLimit = 10;
 constexpr std::int64_t kMaxTimeoutMs = 60000;
-constexpr std::size_t kMaxUnreadScan = 500;
+// Bounds on the events one /sync examines (not only returns), per room and in all.
+constexpr std::size_t kMaxEventsExaminedPerRoom = 1000;
+constexpr std::size_t kMaxEventsExaminedPerSync = 20000;
 
 // "s<stream>_<typing serial>_<presence serial>": the persisted stream and the two in-memory ones.
 struct SyncToken {
@@ -142,18 +144,31 @@ class SyncBuilder {
     return client_event(services_.rooms, event, request_.user_id, request_.device_id, false);
   }
 
+  struct Timeline {
+    std::vector<EventPtr> events;
+    bool limited = false;
+    std::uint64_t prev_position = 0;  // where the client pages back from (prev_batch)
+  };
+
   // Timeline events with from < stream <= to that the user may see (history visibility), newest
-  // `limit` of those matching the filter.
-  std::pair<std::vector<EventPtr>, bool> timeline(const MembershipRecord& record, std::uint64_t from, std::uint64_t to) {
+  // `limit` of those matching the filter. The events examined are bounded per room and per
+  // request: a filter that matches little makes a limited timeline, never a walk of the room.
+  Timeline timeline(const MembershipRecord& record, std::uint64_t from, std::uint64_t to) {
     const auto& room_id = record.room_id;
     std::size_t limit = request_.filter.timeline.limit.value_or(kDefaultTimelineLimit);
     std::vector<EventPtr> picked;
     bool limited = false;
     std::uint64_t cursor = to;
-    for (int page = 0; page < 20 && cursor > from; ++page) {
+    std::size_t examined = 0;
+    std::size_t allowance = std::min(kMaxEventsExaminedPerRoom, events_budget_);
+    while (!limited && cursor > from) {
       auto events = services_.rooms.room_events(room_id, from, cursor, limit + 1, true);
       if (events.empty()) break;
       for (const auto& event : events) {
+        if (examined++ >= allowance) {
+          limited = true;
+          break;
+        }
         cursor = event->stream - 1;
         if (!request_.filter.timeline.matches(*event)) continue;
         if (!can_see_event_as(services_, request_.user_id, *event, record.membership, record.forgotten)) continue;
@@ -165,8 +180,10 @@ class SyncBuilder {
       }
       if (limited || events.size() < limit + 1) break;
     }
+    events_budget_ -= std::min(events_budget_, examined);
     std::reverse(picked.begin(), picked.end());
-    return {picked, limited};
+    std::uint64_t prev = picked.empty() ? (limited ? cursor : to) : picked.front()->stream - 1;
+    return {std::move(picked), limited, prev};
   }
 
   StatePtr state_after_position(const std::string& room_id, std::uint64_t position) {
@@ -245,46 +262,8 @@ class SyncBuilder {
   }
 
   json::object unread_counts(const std::string& room_id) {
-    std::uint64_t read_position = 0;
-    for (auto type : {"m.read", "m.read.private"}) {
-      if (auto receipt = services_.receipts.get(room_id, type, request_.user_id))
-        if (auto event = services_.rooms.get_event(receipt->event_id))
-          read_position = std::max(read_position, event->stream);
-    }
-    std::int64_t notifications = 0, highlights = 0;
-    // Newest first, in small pages: the scan usually stops at the user's own last message.
-    std::vector<EventPtr> unread;
-    for (std::uint64_t cursor = upto_; unread.size() < kMaxUnreadScan && cursor > read_position;) {
-      auto page = services_.rooms.room_events(room_id, read_position, cursor, 16, true);
-      if (page.empty()) break;
-      bool own_message = false;
-      for (const auto& event : page) {
-        if (event->sender == request_.user_id) {
-          own_message = true;  // one's own message marks everything before it read
-          break;
-        }
-        unread.push_back(event);
-      }
-      if (own_message || page.size() < 16) break;
-      cursor = page.back()->stream - 1;
-    }
-    for (const auto& event : unread) {
-      if (event->type != "m.room.message" && event->type != "m.room.encrypted") continue;
-      const auto& content = event->content();
-      if (const auto* msgtype = content.if_contains("msgtype"); msgtype && msgtype->is_string() &&
-                                                                 msgtype->as_string() == "m.notice")
-        continue;
-      ++notifications;
-      if (const auto* mentions = content.if_contains("m.mentions"); mentions && mentions->is_object()) {
-        const auto& object = mentions->as_object();
-        bool mentioned = false;
-        if (const auto* users = object.if_contains("user_ids"); users && users->is_array())
-          for (const auto& user : users->as_array()) mentioned = mentioned || (user.is_string() && user.as_string() == request_.user_id);
-        if (const auto* room = object.if_contains("room"); room && room->is_bool() && room->as_bool()) mentioned = true;
-        if (mentioned) ++highlights;
-      }
-    }
-    return {{"notification_count", notifications}, {"highlight_count", highlights}};
+    auto count = services_.unread.at(request_.user_id, room_id, upto_);
+    return {{"notification_count", count.notifications}, {"highlight_count", count.highlights}};
   }
 
   json::array room_account_data(const std::string& room_id, bool initial) {
@@ -306,7 +285,7 @@ class SyncBuilder {
     bool newly_joined = since() && record.stream > since_stream();
     bool initial = !since() || newly_joined;
     std::uint64_t from = (since() && !newly_joined) ? since_stream() : 0;
-    auto [events, limited] = timeline(record, from, upto_);
+    auto [events, limited, prev] = timeline(record, from, upto_);
     bool full = initial || request_.full_state;
     json::array state;
     bool lazy_members = request_.filter.state.lazy_load_members && !events.empty();
@@ -318,7 +297,6 @@ class SyncBuilder {
     if (!initial && !has_news && !request_.full_state) return std::nullopt;
     json::array timeline_json;
     for (const auto& event : events) timeline_json.push_back(format(*event));
-    std::uint64_t prev = events.empty() ? upto_ : events.front()->stream - 1;
     json::object room{
         {"timeline", json::object{{"events", std::move(timeline_json)},
                                   {"limited", limited},
@@ -351,7 +329,7 @@ class SyncBuilder {
 
   json::object left_room(const MembershipRecord& record) {
     std::uint64_t from = since() ? since_stream() : 0;
-    auto [events, limited] = timeline(record, from, record.stream);
+    auto [events, limited, prev] = timeline(record, from, record.stream);
     json::array state;
     // Someone who was never in the room (a rejected invite, a withdrawn knock) gets no room state.
     bool was_member = readable_until(services_, record.room_id, request_.user_id).has_value();
@@ -359,7 +337,6 @@ class SyncBuilder {
       state = state_section(record.room_id, events, record.stream, !since() || request_.full_state, since_stream());
     json::array timeline_json;
     for (const auto& event : events) timeline_json.push_back(format(*event));
-    std::uint64_t prev = events.empty() ? record.stream : events.front()->stream - 1;
     return {{"timeline", json::object{{"events", std::move(timeline_json)},
                                       {"limited", limited},
                                       {"prev_batch", stream_token(prev)}}},
@@ -373,6 +350,7 @@ class SyncBuilder {
   std::uint64_t typing_now_ = 0;
   std::uint64_t presence_now_ = 0;
   std::vector<AccountDataItem> changed_account_data_;
+  std::size_t events_budget_ = kMaxEventsExaminedPerSync;
 };
 
 boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, boost::asio::thread_pool& pool,
