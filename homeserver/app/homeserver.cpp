@@ -42,6 +42,7 @@ struct Homeserver::Parts {
     http::ServerLimits limits;
     limits.max_body_bytes = config.max_body_bytes;
     limits.max_connections = config.max_connections;
+    limits.max_connections_per_address = config.max_connections_per_address;
     limits.header_timeout = std::chrono::seconds(config.header_timeout_s);
     limits.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
     return limits;

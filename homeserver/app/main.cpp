@@ -10,6 +10,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "federation/server_signing_key.hpp"
 #include "homeserver/app/homeserver.hpp"
 #include "storage/database.hpp"
 
@@ -40,6 +41,10 @@ int serve(const Config& config) {
   } catch (const storage::IncompatibleSchema& error) {
     std::cerr << "domovoy: refusing to start: " << error.what() << "\n";
     return 3;
+  } catch (const federation::SigningKeyFileError& error) {
+    // Never start with a new key in place of one that is there but unusable: restore the file.
+    std::cerr << "domovoy: refusing to start: " << error.what() << "\n";
+    return 5;
   }
   unsigned short port = 0;
   try {

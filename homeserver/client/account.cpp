@@ -255,7 +255,7 @@ void register_account_routes(http::Router& router, ClientServices& services) {
   });
 
   router.add_client(verb::post, "/account/deactivate", http::Auth::required, [&services](http::Request& request) {
-    auto body = request.json_body();
+    auto body = request.optional_json_body();
     services.uia.require(body, {{"m.login.password"}}, "deactivate:" + request.user_id,
                          password_stage(services, request.user_id));
     services.accounts.update(request.user_id, [](Account& account) {

@@ -57,7 +57,7 @@ void register_device_routes(http::Router& router, ClientServices& services) {
     return http::Response::json(json::object{});
   });
   router.add_client(verb::delete_, "/devices/{deviceId}", http::Auth::required, [&services](http::Request& request) {
-    auto body = request.json_body();
+    auto body = request.optional_json_body();
     if (!services.accounts.device(request.user_id, request.path_params[0])) throw not_found("Unknown device");
     require_password(services, request, body, "delete_device:" + request.path_params[0]);
     services.accounts.delete_device(request.user_id, request.path_params[0]);

@@ -14,7 +14,7 @@ using boost::beast::http::verb;
 namespace {
 
 http::Response join_room(ClientServices& services, http::Request& request, const std::string& target) {
-  auto body = request.json_body();
+  auto body = request.optional_json_body();
   auto room_id = resolve_room_id_or_alias(services, target);
   require_room(services, room_id);
   change_membership(services, room_id, request.user_id, request.user_id,
@@ -107,7 +107,7 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
                     [&services](http::Request& request) { return set_membership(services, request, "leave", "ban"); });
 
   router.add_client(verb::post, "/rooms/{roomId}/leave", http::Auth::required, [&services](http::Request& request) {
-    auto body = request.json_body();
+    auto body = request.optional_json_body();
     const auto& room_id = request.path_params[0];
     require_room(services, room_id);
     change_membership(services, room_id, request.user_id, request.user_id,

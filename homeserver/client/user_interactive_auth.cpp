@@ -8,28 +8,63 @@
 
 namespace domovoy {
 
+UserInteractiveAuth::UserInteractiveAuth(Options options, Clock clock)
+    : options_(options), clock_(std::move(clock)) {
+  options_.max_sessions = std::max<std::size_t>(1, options_.max_sessions);
+}
+
+std::size_t UserInteractiveAuth::size() const {
+  std::lock_guard lock(mutex_);
+  return by_age_.size();
+}
+
+void UserInteractiveAuth::drop_expired(std::chrono::steady_clock::time_point now) {
+  // Every session has the same lifetime, so creation order is expiry order: each session is
+  // popped at most once, O(1) amortised per call.
+  while (!by_age_.empty() && now - by_age_.front().created >= options_.lifetime) {
+    index_.erase(by_age_.front().id);
+    by_age_.pop_front();
+  }
+}
+
+UserInteractiveAuth::Session& UserInteractiveAuth::add(std::string id, std::string request_key,
+                                                       std::set<std::string> completed,
+                                                       std::chrono::steady_clock::time_point now) {
+  while (by_age_.size() >= options_.max_sessions) {
+    index_.erase(by_age_.front().id);
+    by_age_.pop_front();
+  }
+  auto session = by_age_.insert(by_age_.end(), Session{std::move(id), std::move(request_key), std::move(completed), now});
+  index_.emplace(session->id, session);
+  return *session;
+}
+
+void UserInteractiveAuth::erase(std::string_view id) {
+  auto found = index_.find(id);
+  if (found == index_.end()) return;
+  auto session = found->second;
+  index_.erase(found);
+  by_age_.erase(session);
+}
+
 void UserInteractiveAuth::require(const json::object& body, const std::vector<Flow>& flows,
                                   const std::string& request_key, const StageChecker& check, json::object params) {
-  const auto now = std::chrono::steady_clock::now();
   std::string session_id;
   std::set<std::string> completed;
   const json::object* auth = optional_object(body, "auth");
   {
     std::lock_guard lock(mutex_);
-    std::erase_if(sessions_, [&](const auto& entry) { return now - entry.second.created > std::chrono::minutes(30); });
+    drop_expired(clock_());
     if (auth) {
       if (auto given = optional_string(*auth, "session")) {
-        auto it = sessions_.find(*given);
-        if (it == sessions_.end() || it->second.request_key != request_key)
+        auto it = index_.find(*given);
+        if (it == index_.end() || it->second->request_key != request_key)
           throw ApiError(400, "M_UNKNOWN", "Unknown or mismatched UIA session");
         session_id = *given;
-        completed = it->second.completed;
+        completed = it->second->completed;
       }
     }
-    if (session_id.empty()) {
-      session_id = random_token(18);
-      sessions_[session_id] = {request_key, {}, now};
-    }
+    if (session_id.empty()) session_id = add(random_token(18), request_key, {}, clock_()).id;
   }
 
   json::object failure;
@@ -56,10 +91,13 @@ void UserInteractiveAuth::require(const json::object& body, const std::vector<Fl
   });
   std::lock_guard lock(mutex_);
   if (done) {
-    sessions_.erase(session_id);
+    erase(session_id);
     return;
   }
-  sessions_[session_id].completed = completed;
+  // The stage check ran unlocked; the session may have expired or been pushed out meanwhile.
+  // Its stages were completed just now, so it comes back rather than as a blank session.
+  if (auto it = index_.find(session_id); it != index_.end()) it->second->completed = completed;
+  else add(session_id, request_key, completed, clock_());
   json::array flow_list;
   for (const auto& flow : flows) {
     json::array stages;

@@ -87,6 +87,7 @@ Config load_config_file(const std::string& path, Config config) {
   if (auto limits = root["limits"]) {
     read(limits, "max_body_bytes", config.max_body_bytes, "limits.");
     read(limits, "max_connections", config.max_connections, "limits.");
+    read(limits, "max_connections_per_address", config.max_connections_per_address, "limits.");
     read(limits, "header_timeout_s", config.header_timeout_s, "limits.");
     read(limits, "idle_timeout_s", config.idle_timeout_s, "limits.");
   }
@@ -113,6 +114,7 @@ void validate_config(const Config& config) {
   if (config.data_dir.empty()) throw ConfigError("data_dir must not be empty");
   if (config.network_threads == 0 || config.blocking_threads == 0) throw ConfigError("threads must be at least 1");
   if (config.max_body_bytes < 1024) throw ConfigError("limits.max_body_bytes must be at least 1024");
+  if (config.max_connections_per_address < 1) throw ConfigError("limits.max_connections_per_address must be at least 1");
   if (config.password_ops_limit < 1 || config.password_mem_limit_mb < 8)
     throw ConfigError("password_hashing is weaker than argon2id allows (ops_limit >= 1, mem_limit_mb >= 8)");
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};

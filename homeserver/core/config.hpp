@@ -34,6 +34,7 @@ struct Config {
 
   std::size_t max_body_bytes = 65536;
   std::size_t max_connections = 20000;
+  std::size_t max_connections_per_address = 1000;  // residents may share one carrier-NAT address
   unsigned header_timeout_s = 30;
   unsigned idle_timeout_s = 75;
 

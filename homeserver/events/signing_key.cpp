@@ -26,6 +26,8 @@ SigningKey SigningKey::generate(std::string key_id) {
   return key;
 }
 
+SigningKey::~SigningKey() { sodium_memzero(secret_key_.data(), secret_key_.size()); }
+
 std::string SigningKey::seed() const {
   // libsodium's secret key is seed || public key.
   return {reinterpret_cast<const char*>(secret_key_.data()), crypto_sign_SEEDBYTES};

@@ -15,6 +15,11 @@ class SigningKey {
   static SigningKey from_seed(std::string_view seed32, std::string key_id);
   static SigningKey generate(std::string key_id);
 
+  // The secret key is wiped from memory when a copy goes away.
+  SigningKey(const SigningKey&) = default;
+  SigningKey& operator=(const SigningKey&) = default;
+  ~SigningKey();
+
   const std::string& key_id() const { return key_id_; }
   std::string seed() const;                 // 32 raw bytes, for storing
   std::string public_key_base64() const;    // unpadded Base64

@@ -1,5 +1,6 @@
 #include "homeserver/http/request.hpp"
 
+#include "homeserver/core/api_error.hpp"
 #include "homeserver/core/json.hpp"
 
 namespace domovoy::http {
@@ -22,8 +23,17 @@ std::string Request::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string{} : it->second;
 }
 
+namespace {
+bool is_blank(const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
+}  // namespace
+
 boost::json::object Request::json_body() const {
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return {};
+  if (is_blank(body)) throw ApiError(400, "M_NOT_JSON", "Request body is empty; this endpoint needs a JSON object");
+  return parse_json_object(body);
+}
+
+boost::json::object Request::optional_json_body() const {
+  if (is_blank(body)) return {};
   return parse_json_object(body);
 }
 

@@ -12,6 +12,7 @@
 
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/http/blocking.hpp"
+#include "homeserver/http/connections_per_address.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/events/canonical_json.hpp"
 
@@ -55,6 +56,44 @@ boost::json::object error_body(const std::string& errcode, const std::string& me
 // How much of an oversized body is read and dropped after answering 413.
 constexpr std::size_t kMaxDrainBytes = 8 << 20;
 
+namespace {
+
+// RFC 9112 §6.1: the only transfer coding we decode is a single, final "chunked". Beast reads a
+// Transfer-Encoding without a final chunked as "no body" (so the body would be parsed as the next
+// request: request smuggling) and silently ignores codings before chunked. A Transfer-Encoding
+// with a Content-Length, or in an HTTP/1.0 request, is faulty framing (§6.1, §6.3).
+bool has_supported_framing(const bhttp::fields& head, unsigned version) {
+  auto [first, last] = head.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) return true;
+  if (version < 11 || head.count(bhttp::field::content_length) > 0) return false;
+  std::size_t codings = 0;
+  for (auto field = first; field != last; ++field) {
+    std::string_view list = field->value();
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      auto element = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      auto begin = element.find_first_not_of(" \t");
+      if (begin == std::string_view::npos) continue;  // empty list elements are allowed (RFC 9110 §5.6.1)
+      element = element.substr(begin, element.find_last_not_of(" \t") - begin + 1);
+      if (!beast::iequals(element, "chunked")) return false;
+      ++codings;
+    }
+  }
+  return codings == 1;
+}
+
+// The client's address as the per-address limit counts it: an IPv4 client of a dual-stack
+// listener counts as its IPv4 address.
+std::string address_of(const tcp::endpoint& endpoint) {
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  return address.to_string();
+}
+
+}  // namespace
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::io_context& io;
   asio::thread_pool& pool;
@@ -65,12 +104,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   RateLimiter limiter;
   std::optional<tcp::acceptor> acceptor;
   std::atomic<std::size_t>& open_connections;
+  ConnectionsPerAddress connections_per_address;
   std::atomic<std::uint64_t> next_request_id{1};
 
   Impl(asio::io_context& io_in, asio::thread_pool& pool_in, const Router& router_in, TokenResolver resolver,
        ServerLimits limits_in, RateLimits rate_in, std::atomic<std::size_t>& counter)
       : io(io_in), pool(pool_in), router(router_in), resolve_token(std::move(resolver)), limits(limits_in),
-        rate_limits(rate_in), open_connections(counter) {}
+        rate_limits(rate_in), open_connections(counter),
+        connections_per_address(limits_in.max_connections_per_address) {}
 
   asio::awaitable<void> accept_loop() {
     while (acceptor && acceptor->is_open()) {
@@ -87,10 +128,23 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         socket.close(ec);
         continue;
       }
+      auto endpoint = socket.remote_endpoint(ec);
+      if (ec) {  // the client is already gone
+        socket.close(ec);
+        continue;
+      }
+      auto remote = address_of(endpoint);
+      if (!connections_per_address.try_open(remote)) {
+        socket.close(ec);
+        continue;
+      }
       open_connections.fetch_add(1);
       auto executor = socket.get_executor();
-      asio::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket))),
-                     [self = shared_from_this()](std::exception_ptr) { self->open_connections.fetch_sub(1); });
+      asio::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket)), remote),
+                     [self = shared_from_this(), remote](std::exception_ptr) {
+                       self->connections_per_address.close(remote);
+                       self->open_connections.fetch_sub(1);
+                     });
     }
   }
 
@@ -233,14 +287,23 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 
 
-  asio::awaitable<void> serve_connection(beast::tcp_stream stream) {
+  // Answers `response` and closes. Closing with unread bytes makes the kernel send RST, which can
+  // destroy the answer before the client reads it: stop sending, then read and drop what the
+  // client still sends (bounded in bytes and time).
+  static asio::awaitable<void> answer_and_close(beast::tcp_stream& stream, bhttp::response<bhttp::string_body> response) {
+    boost::system::error_code ec;
+    co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(5));
+    std::array<char, 16384> sink;
+    for (std::size_t drained = 0; !ec && drained < kMaxDrainBytes;) {
+      drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  asio::awaitable<void> serve_connection(beast::tcp_stream stream, std::string remote) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
-    std::string remote;
-    {
-      auto endpoint = stream.socket().remote_endpoint(ec);
-      remote = ec ? "unknown" : endpoint.address().to_string();
-    }
     bool first = true;
     while (true) {
       bhttp::request_parser<bhttp::string_body> parser;
@@ -248,6 +311,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       parser.body_limit(limits.max_body_bytes);
       stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
       co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      // Refused before the body is read: whatever follows this head cannot be delimited.
+      if ((!ec || ec == bhttp::error::body_limit) && !has_supported_framing(parser.get(), parser.get().version())) {
+        co_await answer_and_close(stream, to_http(error_response(400, "M_UNKNOWN", "Unsupported Transfer-Encoding"), 11, false));
+        break;
+      }
       // A Content-Length over the limit is refused while the header is parsed.
       if (ec && ec != bhttp::error::body_limit) {
         // A malformed head gets an answer before the close (RFC 9112 §6.3); a vanished client none.
@@ -257,6 +325,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         if (!gone) {
           auto response = ec == bhttp::error::header_limit
                               ? to_http(error_response(431, "M_UNKNOWN", "Request header fields too large"), 11, false)
+                          : ec == bhttp::error::bad_transfer_encoding
+                              ? to_http(error_response(400, "M_UNKNOWN", "Unsupported Transfer-Encoding"), 11, false)
                               : to_http(error_response(400, "M_UNKNOWN", "Malformed HTTP request"), 11, false);
           boost::system::error_code write_error;
           co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, write_error));
@@ -269,16 +339,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec == bhttp::error::body_limit) {
-        auto response = to_http(error_response(413, "M_TOO_LARGE", "Request body too large"), 11, false);
-        co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
-        // Closing with unread bytes makes the kernel send RST, which can destroy the 413 before the
-        // client reads it: stop sending, then read and drop what the client still sends (bounded).
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream.expires_after(std::chrono::seconds(5));
-        std::array<char, 16384> sink;
-        for (std::size_t drained = 0; !ec && drained < kMaxDrainBytes;) {
-          drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
-        }
+        co_await answer_and_close(stream, to_http(error_response(413, "M_TOO_LARGE", "Request body too large"), 11, false));
         break;
       }
       if (ec) {

@@ -23,6 +23,7 @@ struct ServerLimits {
   std::chrono::seconds body_timeout{60};
   std::chrono::seconds idle_timeout{75};
   std::size_t max_connections = 20000;
+  std::size_t max_connections_per_address = 1000;
 };
 
 struct RateLimits {
