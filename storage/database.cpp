@@ -18,6 +18,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "userroom_membership", "roomid_room",         "userid_account",       "tokenhash_session",
     "userdevice_device",   "useraccountdata_data", "userfilter_filter",   "txn_eventid",
     "alias_roomid",        "publicroom_flag",     "roomreceipt_receipt",  "streampos_kind",
+    "usertoken_deviceid",  "registrationtoken_uses",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -26,9 +27,15 @@ void check(const rocksdb::Status& status, std::string_view what) {
 }
 
 // Forward migrations: migrations[i] brings a database from schema i+1 to i+2.
-// Schema 1 is the first; there is nothing to migrate yet.
 using Migration = void (*)(rocksdb::DB&);
-constexpr std::array<Migration, 0> kMigrations{};
+
+// 1 -> 2 adds usertoken_deviceid and registrationtoken_uses. Open creates missing families, and
+// both start empty: the token index is derived from tokenhash_session by AccountStore (it reads
+// the session JSON, which storage does not interpret), and no registration token was counted.
+// The version still moves so that an older binary refuses this directory by its version.
+void add_token_tables(rocksdb::DB&) {}
+
+constexpr std::array<Migration, 1> kMigrations{&add_token_tables};
 }  // namespace
 
 std::string_view table_name(Table table) { return kTableNames[static_cast<std::size_t>(table)]; }

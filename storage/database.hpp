@@ -36,6 +36,8 @@ enum class Table : std::size_t {
   publicroom_flag,       // room id -> "" when listed in the public directory
   roomreceipt_receipt,   // room id \0 receipt type \0 user id -> {event_id, ts, stream}
   streampos_kind,        // be64(stream position) -> what was written there ("event", "receipt", ...)
+  usertoken_deviceid,    // user id \0 sha256(access token) -> device id (every token of a user)
+  registrationtoken_uses,  // registration token -> {completed} (registrations that used it)
   count_
 };
 
@@ -73,7 +75,7 @@ struct DatabaseOptions {
 
 class Database {
  public:
-  static constexpr std::uint64_t kSchemaVersion = 1;
+  static constexpr std::uint64_t kSchemaVersion = 2;
 
   // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
   // Throws IncompatibleSchema for a database written by a newer schema.
