@@ -19,6 +19,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "userdevice_device",   "useraccountdata_data", "userfilter_filter",   "txn_eventid",
     "alias_roomid",        "publicroom_flag",     "roomreceipt_receipt",  "streampos_kind",
     "roomstream_receipt",  "userstream_accountdata",
+    "usertoken_deviceid",  "registrationtoken_uses",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -27,9 +28,16 @@ void check(const rocksdb::Status& status, std::string_view what) {
 }
 
 // Forward migrations: migrations[i] brings a database from schema i+1 to i+2.
-// Schema 1 is the first; there is nothing to migrate yet.
 using Migration = void (*)(rocksdb::DB&);
-constexpr std::array<Migration, 0> kMigrations{};
+
+// 1 -> 2 adds usertoken_deviceid, registrationtoken_uses, roomstream_receipt and
+// userstream_accountdata. Open creates missing families, and all start empty: each index is
+// derived by the store that owns its table (AccountStore, ReceiptStore, AccountDataStore read
+// JSON that storage does not interpret), and no registration token was counted. The version
+// still moves so that an older binary refuses this directory by its version.
+void add_index_tables(rocksdb::DB&) {}
+
+constexpr std::array<Migration, 1> kMigrations{&add_index_tables};
 }  // namespace
 
 std::string_view table_name(Table table) { return kTableNames[static_cast<std::size_t>(table)]; }

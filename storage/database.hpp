@@ -38,6 +38,8 @@ enum class Table : std::size_t {
   streampos_kind,        // be64(stream position) -> what was written there ("event", "receipt", ...)
   roomstream_receipt,    // room id \0 be64(stream) -> the receipt written there (JSON)
   userstream_accountdata,  // user id \0 be64(stream) -> room id \0 type written there
+  usertoken_deviceid,    // user id \0 sha256(access token) -> device id (every token of a user)
+  registrationtoken_uses,  // registration token -> {completed} (registrations that used it)
   count_
 };
 
@@ -75,7 +77,7 @@ struct DatabaseOptions {
 
 class Database {
  public:
-  static constexpr std::uint64_t kSchemaVersion = 1;
+  static constexpr std::uint64_t kSchemaVersion = 2;
 
   // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
   // Throws IncompatibleSchema for a database written by a newer schema.

@@ -1,29 +1,31 @@
 #pragma once
-// Accounts, devices and access tokens. Passwords are argon2id hashes (libsodium); access tokens
-// come from the CSPRNG and only their sha256 is stored.
-#include <boost/json/object.hpp>
-
+// Accounts, devices and access tokens. Passwords are argon2id hashes (made by PasswordHasher);
+// access tokens come from the CSPRNG and only their sha256 is stored.
+//
+// Every change that ends or starts sessions (login, logout, logout-all, password change,
+// deactivation) is one atomic WriteBatch built under the user's lock, so that parallel requests
+// of one user cannot interleave their read-modify-writes and a crash leaves either all or none of
+// a change. Every token is also listed under its user (usertoken_deviceid), so revocation finds
+// all of a user's tokens even if a device record no longer points to one.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/database.hpp"
 
 namespace domovoy {
 
-struct PasswordHashing {
-  unsigned long long ops_limit = 2;          // libsodium's INTERACTIVE level
-  std::size_t mem_limit = 64ull << 20;
-};
-
 struct Account {
   std::string user_id;
   std::string password_hash;  // empty: cannot log in with a password
   bool deactivated = false;
+  // Deactivated, but the room leaves have not all been sent yet (see finish_deactivations).
+  bool leaves_pending = false;
   bool admin = false;
   std::string displayname;
   std::string avatar_url;
@@ -45,50 +47,77 @@ struct IssuedToken {
 
 class AccountStore {
  public:
-  AccountStore(storage::Database& database, PasswordHashing hashing) : database_(database), hashing_(hashing) {}
+  // Builds the user -> token index from the sessions when a database predates it.
+  explicit AccountStore(storage::Database& database);
 
   std::optional<Account> find(const std::string& user_id) const;
   bool exists(const std::string& user_id) const { return database_.contains(storage::Table::userid_account, user_id); }
-  // Creates the account; false when the user id is taken. An empty password means none.
-  bool create(const std::string& user_id, const std::string& password, bool admin = false);
-  // Read-modify-write of one account, serialised with every other change to accounts, so that
-  // concurrent profile, password and deactivation changes cannot undo one another.
-  // Returns the account as saved, or nullopt when it does not exist.
+  // Creates the account with an argon2id hash (empty: no password); false when the user id is
+  // taken. `also` is written in the same batch (a registration token's use, say), so both happen
+  // or neither does.
+  bool create(const std::string& user_id, const std::string& password_hash, bool admin = false,
+              storage::WriteBatch also = {});
+  // Read-modify-write of one account's profile fields, serialised with every other change to
+  // the user. Returns the account as saved, or nullopt when it does not exist.
   std::optional<Account> update(const std::string& user_id, const std::function<void(Account&)>& change);
-  bool check_password(const Account& account, const std::string& password) const;
-  void set_password(const std::string& user_id, const std::string& password);
 
-  // Creates (or replaces the token of) a device and returns a fresh access token.
-  IssuedToken issue_token(const std::string& user_id, std::optional<std::string> device_id,
+  // Sets a new password hash and, when `keep_device` is given, ends every session of the user
+  // but that device's — one batch. False when the account is missing or deactivated.
+  bool change_password(const std::string& user_id, const std::string& password_hash,
+                       const std::optional<std::string>& keep_device);
+  // Marks the account deactivated with its room leaves pending, clears its password and ends
+  // every session of the user — one batch. False when the account does not exist.
+  bool deactivate(const std::string& user_id);
+  // The room leaves of a deactivation have all been sent.
+  void finish_leaves(const std::string& user_id);
+  // Users whose deactivation still owes room leaves (a crash or failure came between).
+  std::vector<std::string> users_with_pending_leaves() const;
+
+  // Creates (or replaces the token of) a device and returns a fresh access token; nullopt when
+  // the account is missing or deactivated (it may have been deactivated since its password was
+  // checked).
+  std::optional<IssuedToken> issue_token(const std::string& user_id, std::optional<std::string> device_id,
                           std::optional<std::string> display_name, const std::string& ip);
   struct TokenOwner {
     std::string user_id;
     std::string device_id;
     std::string token_hash;
   };
+  // nullopt for an unknown token or one of a deactivated account.
   std::optional<TokenOwner> resolve_token(const std::string& access_token) const;
-  void revoke_token_hash(const std::string& token_hash);
+
+  // Logout: the device, its tokens and `token_hash` (the request's own) in one batch.
+  void end_session(const std::string& user_id, const std::string& device_id, const std::string& token_hash);
+  // Logout-all: every device and every token of the user in one batch.
+  void end_all_sessions(const std::string& user_id);
 
   std::vector<Device> devices(const std::string& user_id) const;
   std::optional<Device> device(const std::string& user_id, const std::string& device_id) const;
-  void save_device(const std::string& user_id, const Device& device);
-  // Deletes the device and its access token.
-  void delete_device(const std::string& user_id, const std::string& device_id);
-  // Deletes all devices but `keep_device` (empty: all).
-  void delete_devices_except(const std::string& user_id, const std::string& keep_device);
+  // False when the device does not exist (a rename never brings a deleted device back).
+  bool rename_device(const std::string& user_id, const std::string& device_id, const std::string& display_name);
+  // Deletes the devices and their access tokens in one batch.
+  void delete_devices(const std::string& user_id, const std::vector<std::string>& device_ids);
 
   static std::string hash_token(const std::string& access_token);
 
  private:
-  std::string hash_password(const std::string& password) const;
+  using Revoked = std::vector<std::string>;  // token hashes to drop from the cache after the write
+  std::mutex& lock_for(const std::string& user_id);
+  // Adds to `batch` the removal of every token of the user for which `ends(device_id)` is true.
+  void remove_tokens(storage::WriteBatch& batch, const std::string& user_id,
+                     const std::function<bool(const std::string& device_id)>& ends, Revoked& revoked) const;
+  void remove_devices(storage::WriteBatch& batch, const std::string& user_id,
+                      const std::function<bool(const std::string& device_id)>& ends, Revoked& revoked) const;
+  void backfill_token_index();
+
   storage::Database& database_;
-  PasswordHashing hashing_;
-  void save(const Account& account);
-  std::mutex create_mutex_;  // makes "is the name free, then take it" and read-modify-write one step
+  // Per-user serialisation of read-modify-writes without a mutex per user: a user always maps
+  // to the same stripe, and an operation holds exactly one stripe, so none can deadlock.
+  std::array<std::mutex, 64> user_locks_;
 
   // Every authenticated request resolves its token: keep the answers in memory. Entries are
   // dropped when their token is revoked, so the cache never outlives a logout.
-  void forget_token(const std::string& token_hash);
+  void forget_tokens(const Revoked& token_hashes, const std::string& every_token_of_user = {});
   mutable std::mutex token_cache_mutex_;
   mutable std::unordered_map<std::string, TokenOwner> token_cache_;
   std::uint64_t token_generation_ = 0;  // bumped by every revocation, under token_cache_mutex_

@@ -2,11 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "federation/key_server.hpp"
 #include "federation/server_signing_key.hpp"
+#include "homeserver/client/deactivation.hpp"
 #include "homeserver/client/routes.hpp"
+#include "homeserver/core/random.hpp"
 #include "homeserver/http/server.hpp"
 
 namespace domovoy {
@@ -19,6 +22,9 @@ struct Homeserver::Parts {
   StateStore states;
   RoomEngine rooms;
   AccountStore accounts;
+  PasswordHasher passwords;
+  FailedLoginLimiter failed_logins;
+  RegistrationTokens registration_tokens;
   AccountDataStore account_data;
   ReceiptStore receipts;
   TypingTracker typing;
@@ -26,9 +32,9 @@ struct Homeserver::Parts {
   UserInteractiveAuth uia;
   PresenceTracker presence;
   UnreadCounts unread;
-  ClientServices services;
   boost::asio::io_context io;
   boost::asio::thread_pool blocking_pool;
+  ClientServices services;
   http::Router router;
   http::Server server;
   std::vector<std::thread> threads;
@@ -48,6 +54,12 @@ struct Homeserver::Parts {
     return limits;
   }
 
+  static PasswordHashing password_hashing_of(const Config& config) {
+    unsigned threads = config.password_threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    return {config.password_ops_limit, config.password_mem_limit_mb << 20, threads};
+  }
+
   static http::RateLimits rate_limits_of(const Config& config) {
     http::RateLimits rate_limits;
     rate_limits.enabled = config.rate_limits_enabled;
@@ -64,13 +76,18 @@ struct Homeserver::Parts {
         stream(*database),
         states(*database),
         rooms(*database, identity, stream, states),
-        accounts(*database, {config.password_ops_limit, config.password_mem_limit_mb << 20}),
+        accounts(*database),
+        passwords(password_hashing_of(config)),
+        failed_logins({config.rate_failed_login.per_second, config.rate_failed_login.burst}, config.rate_limits_enabled),
+        registration_tokens(*database, config.registration_tokens, &now_ms),
         account_data(*database, stream),
         receipts(*database, stream),
         unread(rooms, receipts),
-        services{config, *database, rooms, accounts, account_data, receipts, typing, notifier, uia, presence, unread},
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
+        services{config,         *database,     rooms, accounts,      account_data,        receipts,     typing,
+                 notifier,       uia,           presence, unread,     passwords,           failed_logins,
+                 registration_tokens,           blocking_pool},
         server(io, blocking_pool, router,
                [this](const std::string& token) -> std::optional<http::Session> {
                  auto owner = accounts.resolve_token(token);
@@ -92,6 +109,8 @@ struct Homeserver::Parts {
     register_push_rule_routes(router, services);
     register_sync_routes(router, services, blocking_pool);
     federation::register_key_server_routes(router, config, identity);
+    // Before listening: a deactivation interrupted by a crash finishes its room leaves first.
+    finish_deactivations(services);
   }
 };
 
@@ -102,6 +121,8 @@ Homeserver::~Homeserver() {
   for (auto& thread : parts_->threads)
     if (thread.joinable()) thread.join();
   parts_->blocking_pool.join();
+  // Before the io_context goes: a hash finishing later would resume a coroutine on it.
+  parts_->passwords.stop();
 }
 
 const Config& Homeserver::config() const { return parts_->config; }

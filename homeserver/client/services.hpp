@@ -1,6 +1,11 @@
 #pragma once
 // The parts of the server that client-server handlers use, handed to each API area's routes.
+#include <boost/asio/thread_pool.hpp>
+
 #include "homeserver/accounts/account_store.hpp"
+#include "homeserver/accounts/failed_login_limiter.hpp"
+#include "homeserver/accounts/password_hasher.hpp"
+#include "homeserver/accounts/registration_tokens.hpp"
 #include "homeserver/client/user_interactive_auth.hpp"
 #include "homeserver/core/config.hpp"
 #include "homeserver/rooms/room_engine.hpp"
@@ -26,6 +31,11 @@ struct ClientServices {
   UserInteractiveAuth& uia;
   PresenceTracker& presence;
   UnreadCounts& unread;
+  PasswordHasher& passwords;
+  FailedLoginLimiter& failed_logins;
+  RegistrationTokens& registration_tokens;
+  // For coroutine handlers (those that await the password hasher) to do their storage work.
+  boost::asio::thread_pool& blocking_pool;
 
   std::string user_id_for(std::string_view localpart) const {
     return "@" + std::string(localpart) + ":" + config.server_name;

@@ -26,6 +26,40 @@ void read_rate(const YAML::Node& node, const char* key, RateLimitConfig& target)
   read(node[key], "burst", target.burst, std::string("rate_limits.") + key + ".");
 }
 
+// Each entry is a token string or {token, uses_allowed, expiry_time}; null means unlimited/never.
+void read_registration_tokens(const YAML::Node& node, std::vector<RegistrationTokenConfig>& target) {
+  if (!node) return;
+  if (!node.IsSequence()) throw ConfigError("config key 'registration.tokens' must be a list");
+  target.clear();
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    auto path = "registration.tokens[" + std::to_string(i) + "]";
+    const auto& entry = node[i];
+    RegistrationTokenConfig token;
+    try {
+      if (entry.IsScalar()) {
+        token.token = entry.as<std::string>();
+      } else if (entry.IsMap()) {
+        for (const auto& field : entry) {
+          auto name = field.first.as<std::string>();
+          if (name != "token" && name != "uses_allowed" && name != "expiry_time")
+            throw ConfigError("unknown config key '" + path + "." + name + "'");
+        }
+        if (!entry["token"]) throw ConfigError("config key '" + path + ".token' is missing");
+        token.token = entry["token"].as<std::string>();
+        if (entry["uses_allowed"] && !entry["uses_allowed"].IsNull())
+          token.uses_allowed = entry["uses_allowed"].as<std::int64_t>();
+        if (entry["expiry_time"] && !entry["expiry_time"].IsNull())
+          token.expiry_time = entry["expiry_time"].as<std::int64_t>();
+      } else {
+        throw ConfigError("config key '" + path + "' must be a token or {token, uses_allowed, expiry_time}");
+      }
+    } catch (const YAML::Exception& error) {
+      throw ConfigError("config key '" + path + "' has a bad value: " + error.msg);
+    }
+    target.push_back(std::move(token));
+  }
+}
+
 const std::vector<std::string> kTopLevelKeys = {
     "server_name", "listen", "data_dir", "public_baseurl", "federation_delegate", "registration", "rate_limits",
     "rooms", "limits", "password_hashing", "threads", "storage", "log_level"};
@@ -74,7 +108,7 @@ Config load_config_file(const std::string& path, Config config) {
   read(root, "log_level", config.log_level, "");
   if (auto registration = root["registration"]) {
     read(registration, "enabled", config.registration_enabled, "registration.");
-    read(registration, "tokens", config.registration_tokens, "registration.");
+    read_registration_tokens(registration["tokens"], config.registration_tokens);
     read(registration, "shared_secret", config.registration_shared_secret, "registration.");
   }
   if (auto rates = root["rate_limits"]) {
@@ -82,6 +116,7 @@ Config load_config_file(const std::string& path, Config config) {
     read_rate(rates, "per_user", config.rate_per_user);
     read_rate(rates, "per_address", config.rate_per_address);
     read_rate(rates, "login", config.rate_login);
+    read_rate(rates, "failed_login", config.rate_failed_login);
   }
   if (auto rooms = root["rooms"]) read(rooms, "default_version", config.default_room_version, "rooms.");
   if (auto limits = root["limits"]) {
@@ -94,6 +129,7 @@ Config load_config_file(const std::string& path, Config config) {
   if (auto hashing = root["password_hashing"]) {
     read(hashing, "ops_limit", config.password_ops_limit, "password_hashing.");
     read(hashing, "mem_limit_mb", config.password_mem_limit_mb, "password_hashing.");
+    read(hashing, "threads", config.password_threads, "password_hashing.");
   }
   if (auto threads = root["threads"]) {
     read(threads, "network", config.network_threads, "threads.");
@@ -120,8 +156,17 @@ void validate_config(const Config& config) {
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end())
     throw ConfigError("log_level '" + config.log_level + "' is not one of trace, debug, info, warn, error");
-  for (auto rate : {config.rate_per_user, config.rate_per_address, config.rate_login})
+  for (auto rate : {config.rate_per_user, config.rate_per_address, config.rate_login, config.rate_failed_login})
     if (rate.per_second <= 0 || rate.burst < 1) throw ConfigError("rate limits need per_second > 0 and burst >= 1");
+  for (std::size_t i = 0; i < config.registration_tokens.size(); ++i) {
+    const auto& token = config.registration_tokens[i];
+    if (token.token.empty()) throw ConfigError("registration.tokens: a token must not be empty");
+    if (token.uses_allowed && *token.uses_allowed < 0)
+      throw ConfigError("registration.tokens: uses_allowed of '" + token.token + "' must be >= 0 or null");
+    for (std::size_t j = 0; j < i; ++j)
+      if (config.registration_tokens[j].token == token.token)
+        throw ConfigError("registration.tokens: '" + token.token + "' is listed twice");
+  }
 }
 
 }  // namespace domovoy

@@ -2,6 +2,7 @@
 // The server's configuration: YAML (docs/configuration.md documents every key), overridden by
 // command-line flags. Every key has a default, so an empty config is the embedded demo server.
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -13,6 +14,13 @@ struct RateLimitConfig {
   double burst;
 };
 
+// One registration token (Synapse's admin API "Registration Tokens" describes the same fields).
+struct RegistrationTokenConfig {
+  std::string token;
+  std::optional<std::int64_t> uses_allowed;  // nullopt: unlimited
+  std::optional<std::int64_t> expiry_time;   // ms since the epoch; nullopt: never expires
+};
+
 struct Config {
   std::string server_name = "localhost";
   std::string listen_address = "127.0.0.1";
@@ -22,13 +30,14 @@ struct Config {
   std::string federation_delegate;    // served as /.well-known/matrix/server when set
 
   bool registration_enabled = true;
-  std::vector<std::string> registration_tokens;  // when non-empty, registration needs one
+  std::vector<RegistrationTokenConfig> registration_tokens;  // when non-empty, registration needs one
   std::string registration_shared_secret;        // enables /_synapse/admin/v1/register
 
   bool rate_limits_enabled = true;
   RateLimitConfig rate_per_user{20, 200};
   RateLimitConfig rate_per_address{50, 500};
   RateLimitConfig rate_login{3, 30};
+  RateLimitConfig rate_failed_login{0.17, 3};  // failed password attempts per account
 
   std::string default_room_version = "12";
 
@@ -40,6 +49,7 @@ struct Config {
 
   unsigned long long password_ops_limit = 2;
   std::size_t password_mem_limit_mb = 64;
+  unsigned password_threads = 0;  // argon2 calls at once; 0: one per core
 
   unsigned network_threads = 2;
   unsigned blocking_threads = 32;

@@ -47,8 +47,15 @@ void Router::add(boost::beast::http::verb method, std::string_view pattern, Auth
   routes_.push_back({method, split_path(pattern), auth, std::move(handler), nullptr, std::move(rate_limit_class)});
 }
 
-void Router::add_async(boost::beast::http::verb method, std::string_view pattern, Auth auth, AsyncHandler handler) {
-  routes_.push_back({method, split_path(pattern), auth, nullptr, std::move(handler), {}});
+void Router::add_async(boost::beast::http::verb method, std::string_view pattern, Auth auth, AsyncHandler handler,
+                       std::string rate_limit_class) {
+  routes_.push_back({method, split_path(pattern), auth, nullptr, std::move(handler), std::move(rate_limit_class)});
+}
+
+void Router::add_client_async(boost::beast::http::verb method, std::string_view suffix, Auth auth,
+                              AsyncHandler handler, std::string rate_limit_class) {
+  add_async(method, "/_matrix/client/v3" + std::string(suffix), auth, handler, rate_limit_class);
+  add_async(method, "/_matrix/client/r0" + std::string(suffix), auth, std::move(handler), std::move(rate_limit_class));
 }
 
 void Router::add_client(boost::beast::http::verb method, std::string_view suffix, Auth auth, BlockingHandler handler,

@@ -31,10 +31,14 @@ class Router {
  public:
   void add(boost::beast::http::verb method, std::string_view pattern, Auth auth, BlockingHandler handler,
            std::string rate_limit_class = {});
-  void add_async(boost::beast::http::verb method, std::string_view pattern, Auth auth, AsyncHandler handler);
+  void add_async(boost::beast::http::verb method, std::string_view pattern, Auth auth, AsyncHandler handler,
+                 std::string rate_limit_class = {});
   // Client-server paths: registers the pattern under both /_matrix/client/v3 and /r0.
   void add_client(boost::beast::http::verb method, std::string_view suffix, Auth auth, BlockingHandler handler,
                   std::string rate_limit_class = {});
+  // The same for a coroutine handler (one that awaits another pool, e.g. password hashing).
+  void add_client_async(boost::beast::http::verb method, std::string_view suffix, Auth auth, AsyncHandler handler,
+                        std::string rate_limit_class = {});
 
   enum class MatchKind { found, wrong_method, not_found };
   struct Match {

@@ -55,10 +55,12 @@ def _binary():
 class DomovoyServer:
     """One running server process with its own temporary data directory."""
 
-    def __init__(self, config_yaml=None, data_dir=None):
-        """data_dir: use (and keep) this data directory instead of a fresh one."""
+    def __init__(self, config_yaml=None, data_dir=None, rate_limits=False):
+        """data_dir: use (and keep) this data directory instead of a fresh one.
+        rate_limits: keep the server's rate limits on (tests of the limits themselves)."""
         self.config_yaml = config_yaml
         self.data_dir = data_dir
+        self.rate_limits = rate_limits
         self.proc = None
         self.url = None
         self.port = None
@@ -75,8 +77,9 @@ class DomovoyServer:
             "--server-name", SERVER_NAME,
             "--listen", "127.0.0.1:0",
             "--data-dir", data_dir,
-            "--no-rate-limits",
         ]
+        if not self.rate_limits:
+            args.append("--no-rate-limits")
         config_yaml = self.config_yaml or ""
         if os.environ.get("DOMOVOY_FAST_HASHING", "1") != "0":
             config_yaml = FAST_HASHING_YAML + config_yaml
@@ -152,12 +155,13 @@ class DomovoyTestCase(unittest.IsolatedAsyncioTestCase):
     """Base class: a fresh server for the class; clients are closed after every test."""
 
     server_config = None  # YAML text for --config, or None
+    server_rate_limits = False  # True: start the server without --no-rate-limits
     password = "correct horse battery staple"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = DomovoyServer(cls.server_config).start()
+        cls.server = DomovoyServer(cls.server_config, rate_limits=cls.server_rate_limits).start()
         cls.addClassCleanup(cls._stop_server)
 
     @classmethod
