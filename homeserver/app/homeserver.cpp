@@ -80,7 +80,7 @@ struct Homeserver::Parts {
         passwords(password_hashing_of(config)),
         failed_logins({config.rate_failed_login.per_second, config.rate_failed_login.burst}, config.rate_limits_enabled),
         registration_tokens(*database, config.registration_tokens, &now_ms),
-        account_data(*database, stream),
+        account_data(*database, stream, {config.account_data_entries, config.account_data_bytes}),
         receipts(*database, stream),
         unread(rooms, receipts),
         io(static_cast<int>(config.network_threads)),

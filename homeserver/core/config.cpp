@@ -125,6 +125,8 @@ Config load_config_file(const std::string& path, Config config) {
     read(limits, "max_connections_per_address", config.max_connections_per_address, "limits.");
     read(limits, "header_timeout_s", config.header_timeout_s, "limits.");
     read(limits, "idle_timeout_s", config.idle_timeout_s, "limits.");
+    read(limits, "account_data_entries", config.account_data_entries, "limits.");
+    read(limits, "account_data_bytes", config.account_data_bytes, "limits.");
   }
   if (auto hashing = root["password_hashing"]) {
     read(hashing, "ops_limit", config.password_ops_limit, "password_hashing.");

@@ -46,6 +46,8 @@ struct Config {
   std::size_t max_connections_per_address = 1000;  // residents may share one carrier-NAT address
   unsigned header_timeout_s = 30;
   unsigned idle_timeout_s = 75;
+  std::size_t account_data_entries = 10000;     // per user, global and per room together
+  std::size_t account_data_bytes = 8u << 20;    // per user, in total
 
   unsigned long long password_ops_limit = 2;
   std::size_t password_mem_limit_mb = 64;
