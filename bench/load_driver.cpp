@@ -335,31 +335,35 @@ asio::awaitable<void> scenario_big_room(int members, int pollers, int rounds) {
                                    users[0].token);
   std::string receipt_target(first_event.body.at("event_id").as_string());
 
-  std::vector<double> latencies;
-  Clock::time_point sent_at{};
-  int pending_polls = 0;
-  bool stopping = false;
+  // Shared with the pollers, which outlive this scenario until their last poll returns.
+  struct Shared {
+    std::vector<double> latencies;
+    Clock::time_point sent_at{};
+    int pending_polls = 0;
+    bool stopping = false;
+  };
+  auto shared = std::make_shared<Shared>();
   for (int p = 0; p < pollers; ++p) {
     const auto& user = users[static_cast<std::size_t>(members - 1 - p)];
     auto first = co_await call(*setup, bhttp::verb::get, std::string("/_matrix/client/v3/sync?timeout=0"), {}, user.token);
     std::string since(first.body.at("next_batch").as_string());
-    asio::co_spawn(executor, [&, token = user.token, since]() mutable -> asio::awaitable<void> {
+    asio::co_spawn(executor, [shared, token = user.token, since]() mutable -> asio::awaitable<void> {
       auto connection = co_await connect();
-      while (!stopping) {
-        ++pending_polls;
+      while (!shared->stopping) {
+        ++shared->pending_polls;
         auto reply = co_await call(*connection, bhttp::verb::get,
                                    "/_matrix/client/v3/sync?timeout=30000&since=" + since, {}, token);
-        --pending_polls;
+        --shared->pending_polls;
         if (reply.status != 200) co_return;
-        if (!reply.body.at("rooms").at("join").as_object().empty() && sent_at != Clock::time_point{})
-          latencies.push_back(ms_since(sent_at));
+        if (!reply.body.at("rooms").at("join").as_object().empty() && shared->sent_at != Clock::time_point{})
+          shared->latencies.push_back(ms_since(shared->sent_at));
         since = std::string(reply.body.at("next_batch").as_string());
       }
     }, asio::detached);
   }
   asio::steady_timer pause(executor);
   auto settle = [&]() -> asio::awaitable<void> {
-    for (int tries = 0; tries < 1000 && pending_polls < pollers; ++tries) {
+    for (int tries = 0; tries < 1000 && shared->pending_polls < pollers; ++tries) {
       pause.expires_after(std::chrono::milliseconds(5));
       co_await pause.async_wait(asio::use_awaitable);
     }
@@ -367,13 +371,13 @@ asio::awaitable<void> scenario_big_room(int members, int pollers, int rounds) {
     co_await pause.async_wait(asio::use_awaitable);
   };
   auto measure = [&](bool receipts) -> asio::awaitable<std::pair<std::vector<double>, double>> {
-    latencies.clear();
+    shared->latencies.clear();
     double cpu = 0;
     for (int round = 0; round < rounds; ++round) {
       co_await settle();
       const auto& actor = users[static_cast<std::size_t>(round % members)];
       double cpu_before = cpu_seconds(g_server_pid);
-      sent_at = Clock::now();
+      shared->sent_at = Clock::now();
       if (receipts) {
         co_await call(*setup, bhttp::verb::post,
                       "/_matrix/client/v3/rooms/" + room + "/receipt/m.read/" + receipt_target, "{}", actor.token);
@@ -385,11 +389,11 @@ asio::awaitable<void> scenario_big_room(int members, int pollers, int rounds) {
       co_await settle();
       cpu += cpu_seconds(g_server_pid) - cpu_before;
     }
-    co_return std::make_pair(latencies, cpu / rounds * 1000.0);
+    co_return std::make_pair(shared->latencies, cpu / rounds * 1000.0);
   };
   auto [message_latencies, message_cpu] = co_await measure(false);
   auto [receipt_latencies, receipt_cpu] = co_await measure(true);
-  stopping = true;
+  shared->stopping = true;
   std::cout << std::fixed << std::setprecision(2) << "big room: " << members << " members, " << pollers
             << " long-polling; message wake-up p50 " << percentile(message_latencies, 50) << " ms, p99 "
             << percentile(message_latencies, 99) << " ms, server CPU " << message_cpu
@@ -447,7 +451,9 @@ int main(int argc, char** argv) {
     if (scenario == "all" || scenario == "wakeup") co_await scenario_wakeup(100, 10, 200);
     if (scenario == "all" || scenario == "initial-sync") co_await scenario_initial_sync(50, 1000);
     if (scenario == "all" || scenario == "big-room") {
-      for (int members : {500, 1000, 2000}) co_await scenario_big_room(members, 500, 20);
+      std::vector<int> sizes{500, 1000, 2000};
+      if (args.count("--members")) sizes = {std::stoi(args["--members"])};
+      for (int members : sizes) co_await scenario_big_room(members, std::min(members, 500), 20);
     }
     io.stop();
   }, [&](std::exception_ptr error) { failure = error; io.stop(); });

@@ -83,6 +83,7 @@ class SyncBuilder {
     changed_account_data_ = services_.account_data.changed(request_.user_id, since_stream(), upto_);
     json::object join, invite, leave;
     for (const auto& record : services_.rooms.rooms_of_user(request_.user_id)) {
+      if (record.membership == "join" && record.stream <= upto_) joined_rooms_.push_back(record.room_id);
       if (!request_.filter.includes_room(record.room_id)) continue;
       if (record.stream > upto_) continue;  // not yet visible at this position
       if (record.membership == "join") {
@@ -127,11 +128,15 @@ class SyncBuilder {
     std::uint64_t since_serial = since() ? request_.since->presence : 0;
     if (since_serial > presence_now_) since_serial = 0;
     auto changed = services_.presence.changed_since(since_serial);
-    if (changed.empty()) return events;
-    auto mates = services_.room_mates(request_.user_id);
-    std::set<std::string> mate_set(mates.begin(), mates.end());
+    // A changed user is a room mate when joined to one of the rooms this sync found joined: one
+    // lookup per (change, room), never a walk of the rooms' members.
+    auto is_mate = [&](const std::string& user_id) {
+      if (user_id == request_.user_id) return true;
+      return std::any_of(joined_rooms_.begin(), joined_rooms_.end(),
+                         [&](const std::string& room_id) { return services_.rooms.is_joined(room_id, user_id); });
+    };
     for (const auto& state : changed) {
-      if (!mate_set.count(state.user_id) || !request_.filter.presence.matches("m.presence", state.user_id)) continue;
+      if (!is_mate(state.user_id) || !request_.filter.presence.matches("m.presence", state.user_id)) continue;
       json::object content{{"presence", state.presence}, {"currently_active", state.presence == "online"}};
       if (state.last_active_ts) content["last_active_ago"] = std::max<std::int64_t>(0, now_ms() - state.last_active_ts);
       if (!state.status_msg.empty()) content["status_msg"] = state.status_msg;
@@ -350,6 +355,7 @@ class SyncBuilder {
   std::uint64_t typing_now_ = 0;
   std::uint64_t presence_now_ = 0;
   std::vector<AccountDataItem> changed_account_data_;
+  std::vector<std::string> joined_rooms_;  // every joined room, also those the filter leaves out
   std::size_t events_budget_ = kMaxEventsExaminedPerSync;
 };
 

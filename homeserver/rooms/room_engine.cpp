@@ -149,7 +149,7 @@ const RoomVersion* RoomEngine::room_version(const std::string& room_id) {
 StatePtr RoomEngine::current_state(const std::string& room_id) {
   auto room = load_room(room_id);
   if (!room) return nullptr;
-  std::lock_guard lock(room->mutex);
+  std::lock_guard lock(room->view_mutex);
   return room->state;
 }
 
@@ -443,6 +443,7 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
   room.forward_extremities = std::move(updated_view.forward_extremities);
   room.depth = updated_view.depth;
   room.state_group = updated_view.state_group;
+  std::unique_lock view_lock(room.view_mutex);
   room.state = new_state;
   if (!membership.empty()) {
     room.joined.erase(*event->state_key);
@@ -450,6 +451,7 @@ EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_n
     if (membership == "join") room.joined.insert(*event->state_key);
     if (membership == "invite") room.invited.insert(*event->state_key);
   }
+  view_lock.unlock();
   EventPtr stored = event;
   cache_event(stored);
   if (redacted_target) replace_cached_event(redacted_target);
@@ -531,15 +533,22 @@ std::vector<std::string> RoomEngine::all_rooms() {
 std::vector<std::string> RoomEngine::joined_members(const std::string& room_id) {
   auto room = load_room(room_id);
   if (!room) return {};
-  std::lock_guard lock(room->mutex);
+  std::lock_guard lock(room->view_mutex);
   return {room->joined.begin(), room->joined.end()};
+}
+
+bool RoomEngine::is_joined(const std::string& room_id, const std::string& user_id) {
+  auto room = load_room(room_id);
+  if (!room) return false;
+  std::lock_guard lock(room->view_mutex);
+  return room->joined.count(user_id) > 0;
 }
 
 RoomMembersSummary RoomEngine::members_summary(const std::string& room_id) {
   RoomMembersSummary summary;
   auto room = load_room(room_id);
   if (!room) return summary;
-  std::lock_guard lock(room->mutex);
+  std::lock_guard lock(room->view_mutex);
   summary.joined = room->joined.size();
   summary.invited = room->invited.size();
   // The first members in user id order, joined and invited alike, as the heroes are chosen.

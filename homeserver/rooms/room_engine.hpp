@@ -97,6 +97,7 @@ class RoomEngine {
   std::vector<std::string> all_rooms();
   // Members (join) of a room in its current state.
   std::vector<std::string> joined_members(const std::string& room_id);
+  bool is_joined(const std::string& room_id, const std::string& user_id);
   // Counts and the first members of the current state, kept as memberships change (no walk).
   RoomMembersSummary members_summary(const std::string& room_id);
 
@@ -106,15 +107,18 @@ class RoomEngine {
 
  private:
   struct Room {
-    std::mutex mutex;  // serialises event creation in this room
+    std::mutex mutex;  // serialises event creation in this room (held across the durable write)
+    // Guards what readers take from the room (state, members) so they never wait for a write:
+    // taken briefly, by the writer only to publish what it has written.
+    mutable std::mutex view_mutex;
     std::string room_id;
     const RoomVersion* version = nullptr;
     std::vector<std::string> forward_extremities;
     std::int64_t depth = 0;
     std::uint64_t state_group = 0;
-    StatePtr state;
+    StatePtr state;  // written under both mutexes
     std::set<std::string> joined;   // members whose membership is join
-    std::set<std::string> invited;  // and invite
+    std::set<std::string> invited;  // and invite (both written under both mutexes)
   };
 
   std::shared_ptr<Room> load_room(const std::string& room_id);

@@ -13,7 +13,11 @@ bool PresenceTracker::set(const std::string& user_id, const std::string& presenc
   state.presence = presence;
   if (status_msg) state.status_msg = *status_msg;
   if (presence == "online") state.last_active_ts = now_ms();
-  if (changed) state.serial = ++serial_;
+  if (changed) {
+    if (state.serial) user_by_serial_.erase(state.serial);
+    state.serial = ++serial_;
+    user_by_serial_.emplace(state.serial, user_id);
+  }
   return changed;
 }
 
@@ -27,8 +31,8 @@ std::optional<PresenceState> PresenceTracker::get(const std::string& user_id) co
 std::vector<PresenceState> PresenceTracker::changed_since(std::uint64_t serial) const {
   std::lock_guard lock(mutex_);
   std::vector<PresenceState> changed;
-  for (const auto& [user, state] : states_)
-    if (state.serial > serial) changed.push_back(state);
+  for (auto it = user_by_serial_.upper_bound(serial); it != user_by_serial_.end(); ++it)
+    changed.push_back(states_.at(it->second));
   return changed;
 }
 
