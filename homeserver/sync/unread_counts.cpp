@@ -61,7 +61,9 @@ UnreadCount UnreadCounts::at(const std::string& user_id, const std::string& room
   Kept result;
   result.read_position = read;
   result.counted_up_to = up_to;
-  if (kept && kept->read_position == read && kept->counted_up_to <= up_to) {
+  // A count made at a position before the receipt's event cannot be brought forward: the
+  // events between that position and the receipt are read, and counting on would count them.
+  if (kept && kept->read_position == read && read <= kept->counted_up_to && kept->counted_up_to <= up_to) {
     // Only the events since the last count; an own message among them starts the count afresh.
     auto [added, own_message] = count_between(user_id, room_id, kept->counted_up_to, up_to);
     result.count = added;

@@ -1,0 +1,215 @@
+// UnreadCounts (sync/unread_counts.hpp) over a real RoomEngine and ReceiptStore: what counts and
+// highlights, what resets the count, and that counts brought forward from an earlier at() are
+// the counts a fresh UnreadCounts computes from scratch.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "homeserver/sync/receipt_store.hpp"
+#include "homeserver/sync/unread_counts.hpp"
+#include "homeserver/tests/engine_fixture.hpp"
+
+namespace domovoy {
+namespace {
+
+const std::string kAlice = "@alice:example.org";
+const std::string kBob = "@bob:example.org";
+const std::string kCarol = "@carol:example.org";
+
+class UnreadCountsTest : public test::EngineTest {
+ protected:
+  UnreadCountsTest() {
+    receipts = std::make_unique<ReceiptStore>(*database, *stream);
+    unread = std::make_unique<UnreadCounts>(*rooms, *receipts);
+    room = create_room(kAlice);
+    join(room, kBob);
+    join(room, kCarol);
+  }
+
+  // "notifications/highlights" of `user` now, from the long-lived instance.
+  std::string counts(const std::string& user = kAlice) { return counts_at(*unread, user, rooms->current_stream()); }
+  // The same from an instance that has counted nothing before.
+  std::string fresh_counts(const std::string& user, std::uint64_t up_to) {
+    UnreadCounts fresh(*rooms, *receipts);
+    return counts_at(fresh, user, up_to);
+  }
+  std::string counts_at(UnreadCounts& instance, const std::string& user, std::uint64_t up_to) {
+    auto count = instance.at(user, room, up_to);
+    return std::to_string(count.notifications) + "/" + std::to_string(count.highlights);
+  }
+
+  EventPtr notice(const std::string& sender) { return message(room, sender, {{"msgtype", "m.notice"}, {"body", "bot"}}); }
+  EventPtr mention(const std::string& sender, const std::string& user) {
+    return message(room, sender,
+                   {{"msgtype", "m.text"}, {"body", "hi"}, {"m.mentions", {{"user_ids", boost::json::array{user.c_str()}}}}});
+  }
+  EventPtr room_mention(const std::string& sender) {
+    return message(room, sender, {{"msgtype", "m.text"}, {"body", "all"}, {"m.mentions", {{"room", true}}}});
+  }
+  void read(const std::string& user, const EventPtr& event, const std::string& type = "m.read") {
+    receipts->put(Receipt{room, type, user, event->event_id, 0, "", 0});
+  }
+
+  std::unique_ptr<ReceiptStore> receipts;
+  std::unique_ptr<UnreadCounts> unread;
+  std::string room;
+};
+
+TEST_F(UnreadCountsTest, CountsMessagesFromOthers) {
+  EXPECT_EQ(counts(), "0/0") << "joins are not messages";
+  text(room, kBob);
+  text(room, kBob);
+  EXPECT_EQ(counts(), "2/0");
+  text(room, kCarol);
+  EXPECT_EQ(counts(), "3/0");
+  send(room, state_draft(kAlice, "m.room.topic", "", {{"topic", "t"}}));  // own event: everything before is read
+  EXPECT_EQ(counts(), "0/0");
+  send(room, state_draft(kBob, "m.room.name", "", {{"name", "n"}}));
+  EXPECT_EQ(counts(), "0/0") << "state events do not notify";
+  EXPECT_EQ(counts(kBob), "0/0");
+  EXPECT_EQ(counts(kCarol), "0/0") << "the topic of alice and the name of bob are no messages";
+}
+
+TEST_F(UnreadCountsTest, EncryptedEventsCount) {
+  EventDraft encrypted;
+  encrypted.type = "m.room.encrypted";
+  encrypted.sender = kBob;
+  encrypted.content = {{"algorithm", "m.megolm.v1.aes-sha2"}, {"ciphertext", "AAAA"}};
+  send(room, encrypted);
+  EXPECT_EQ(counts(), "1/0");
+}
+
+TEST_F(UnreadCountsTest, NoticesDoNotCount) {
+  notice(kBob);
+  EXPECT_EQ(counts(), "0/0");
+  text(room, kBob);
+  notice(kCarol);
+  EXPECT_EQ(counts(), "1/0");
+}
+
+TEST_F(UnreadCountsTest, MentionsHighlight) {
+  mention(kBob, kAlice);
+  EXPECT_EQ(counts(), "1/1");
+  EXPECT_EQ(counts(kCarol), "1/0") << "a mention of alice is a plain message for carol";
+  mention(kBob, kCarol);
+  EXPECT_EQ(counts(), "2/1");
+  EXPECT_EQ(counts(kCarol), "2/1");
+  room_mention(kBob);
+  EXPECT_EQ(counts(), "3/2");
+  EXPECT_EQ(counts(kCarol), "3/2");
+  message(room, kBob, {{"msgtype", "m.text"}, {"body", "x"}, {"m.mentions", {{"room", false}, {"user_ids", boost::json::array{}}}}});
+  EXPECT_EQ(counts(), "4/2");
+  message(room, kBob, {{"msgtype", "m.notice"}, {"body", "x"}, {"m.mentions", {{"room", true}}}});
+  EXPECT_EQ(counts(), "4/2") << "a notice does not count, even one that mentions";
+}
+
+TEST_F(UnreadCountsTest, OwnMessageResets) {
+  text(room, kBob);
+  mention(kBob, kAlice);
+  EXPECT_EQ(counts(), "2/1");
+  text(room, kAlice);
+  EXPECT_EQ(counts(), "0/0");
+  EXPECT_EQ(counts(kBob), "1/0");
+  text(room, kBob);
+  EXPECT_EQ(counts(), "1/0");
+  EXPECT_EQ(counts(kBob), "0/0");
+}
+
+TEST_F(UnreadCountsTest, CountsRestartAfterTheReadReceipt) {
+  auto first = text(room, kBob);
+  auto second = mention(kBob, kAlice);
+  text(room, kBob);
+  EXPECT_EQ(counts(), "3/1");
+  read(kAlice, first);
+  EXPECT_EQ(counts(), "2/1");
+  read(kAlice, second);
+  EXPECT_EQ(counts(), "1/0");
+  auto fourth = text(room, kCarol);
+  EXPECT_EQ(counts(), "2/0");
+  read(kAlice, fourth, "m.read.private");
+  EXPECT_EQ(counts(), "0/0") << "a private receipt counts as well";
+  text(room, kBob);
+  EXPECT_EQ(counts(), "1/0");
+  read(kBob, fourth);
+  EXPECT_EQ(counts(), "1/0") << "another user's receipt changes nothing for alice";
+}
+
+TEST_F(UnreadCountsTest, CountsAtAnEarlierPosition) {
+  auto first = text(room, kBob);
+  auto second = text(room, kBob);
+  text(room, kBob);
+  EXPECT_EQ(counts(), "3/0");
+  EXPECT_EQ(counts_at(*unread, kAlice, first->stream), "1/0");
+  EXPECT_EQ(counts_at(*unread, kAlice, second->stream), "2/0");
+  EXPECT_EQ(counts(), "3/0");
+}
+
+TEST_F(UnreadCountsTest, CountsPastManyPages) {
+  // count_between reads the room in pages; 40 messages need several.
+  for (int i = 0; i < 40; ++i) i % 5 == 0 ? notice(kBob) : text(room, kBob);
+  EXPECT_EQ(counts(), "32/0");
+  EXPECT_EQ(fresh_counts(kAlice, rooms->current_stream()), "32/0");
+}
+
+// A receipt on an event newer than the position counted at: the events up to the receipt are
+// read, also when the next count is brought forward from this one.
+TEST_F(UnreadCountsTest, ReceiptBeyondTheCountedPosition) {
+  auto before = text(room, kBob);
+  text(room, kBob);
+  auto read_event = text(room, kBob);
+  read(kAlice, read_event);
+  EXPECT_EQ(counts_at(*unread, kAlice, before->stream), "0/0");
+  text(room, kBob);
+  EXPECT_EQ(counts(), fresh_counts(kAlice, rooms->current_stream()));
+  EXPECT_EQ(counts(), "1/0");
+}
+
+// The property that makes the kept counts safe: however at() was called before, it answers
+// what a fresh instance computes from scratch.
+TEST_F(UnreadCountsTest, BroughtForwardCountsEqualCountsFromScratch) {
+  std::mt19937 random(20240611);  // fixed: the same sequence on every run
+  std::vector<EventPtr> events;
+  const std::vector<std::string> users{kAlice, kBob, kCarol};
+  for (int step = 0; step < 200; ++step) {
+    const auto& actor = users[random() % users.size()];
+    const auto& other = users[random() % users.size()];
+    switch (random() % 8) {
+      case 0:
+      case 1:
+        events.push_back(text(room, actor));
+        break;
+      case 2:
+        events.push_back(notice(actor));
+        break;
+      case 3:
+        events.push_back(mention(actor, other));
+        break;
+      case 4:
+        events.push_back(room_mention(actor));
+        break;
+      case 5:
+      case 6:
+        if (!events.empty()) {
+          // Mostly recent events, now and then an older one (receipts can go back).
+          auto span = std::min<std::size_t>(events.size(), random() % 4 == 0 ? events.size() : 6);
+          read(actor, events[events.size() - 1 - random() % span], random() % 3 == 0 ? "m.read.private" : "m.read");
+        }
+        break;
+      case 7:
+        break;  // no change: at() twice at one position
+    }
+    auto now = rooms->current_stream();
+    for (const auto& user : users) {
+      ASSERT_EQ(counts_at(*unread, user, now), fresh_counts(user, now)) << "step " << step << " " << user;
+    }
+    if (step % 7 == 3) {
+      // Now and then a count at an earlier position, as a slower /sync would ask.
+      auto earlier = now - 1 - random() % std::min<std::uint64_t>(now - 1, 10);
+      for (const auto& user : users)
+        ASSERT_EQ(counts_at(*unread, user, earlier), fresh_counts(user, earlier)) << "step " << step << " " << user;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace domovoy
