@@ -391,6 +391,8 @@ asio::awaitable<void> scenario_big_room(int members, int pollers, int rounds) {
     }
     co_return std::make_pair(shared->latencies, cpu / rounds * 1000.0);
   };
+  co_await settle();
+  std::cerr << "big room: set up, measuring" << std::endl;  // for profilers to start here
   auto [message_latencies, message_cpu] = co_await measure(false);
   auto [receipt_latencies, receipt_cpu] = co_await measure(true);
   shared->stopping = true;

@@ -264,6 +264,13 @@ std::optional<AccountStore::TokenOwner> AccountStore::resolve_token(const std::s
   return owner;
 }
 
+std::optional<AccountStore::TokenOwner> AccountStore::cached_token(const std::string& access_token) const {
+  auto token_hash = hash_token(access_token);
+  std::lock_guard lock(token_cache_mutex_);
+  if (auto it = token_cache_.find(token_hash); it != token_cache_.end()) return it->second;
+  return std::nullopt;
+}
+
 void AccountStore::forget_tokens(const Revoked& token_hashes, const std::string& every_token_of_user) {
   std::lock_guard lock(token_cache_mutex_);
   for (const auto& token_hash : token_hashes) token_cache_.erase(token_hash);

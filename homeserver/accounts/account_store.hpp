@@ -85,6 +85,8 @@ class AccountStore {
   };
   // nullopt for an unknown token or one of a deactivated account.
   std::optional<TokenOwner> resolve_token(const std::string& access_token) const;
+  // The same from the in-memory cache only: nullopt when the token is not cached (never a read).
+  std::optional<TokenOwner> cached_token(const std::string& access_token) const;
 
   // Logout: the device, its tokens and `token_hash` (the request's own) in one batch.
   void end_session(const std::string& user_id, const std::string& device_id, const std::string& token_hash);

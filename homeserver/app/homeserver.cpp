@@ -34,6 +34,7 @@ struct Homeserver::Parts {
   UnreadCounts unread;
   boost::asio::io_context io;
   boost::asio::thread_pool blocking_pool;
+  boost::asio::thread_pool sync_pool;
   ClientServices services;
   http::Router router;
   http::Server server;
@@ -85,6 +86,7 @@ struct Homeserver::Parts {
         unread(rooms, receipts),
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
+        sync_pool(config.sync_threads ? config.sync_threads : std::max(1u, std::thread::hardware_concurrency())),
         services{config,         *database,     rooms, accounts,      account_data,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
                  registration_tokens,           blocking_pool},
@@ -94,7 +96,12 @@ struct Homeserver::Parts {
                  if (!owner) return std::nullopt;
                  return http::Session{owner->user_id, owner->device_id, owner->token_hash};
                },
-               limits_of(config), rate_limits_of(config)) {
+               limits_of(config), rate_limits_of(config),
+               [this](const std::string& token) -> std::optional<http::Session> {
+                 auto owner = accounts.cached_token(token);
+                 if (!owner) return std::nullopt;
+                 return http::Session{owner->user_id, owner->device_id, owner->token_hash};
+               }) {
     rooms.set_listener([this](const EventPtr&, const std::vector<std::string>& users) { notifier.wake(users); });
     register_discovery_routes(router, services);
     register_account_routes(router, services);
@@ -107,7 +114,7 @@ struct Homeserver::Parts {
     register_ephemeral_routes(router, services);
     register_account_data_routes(router, services);
     register_push_rule_routes(router, services);
-    register_sync_routes(router, services, blocking_pool);
+    register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);
     // Before listening: a deactivation interrupted by a crash finishes its room leaves first.
     finish_deactivations(services);
@@ -121,6 +128,7 @@ Homeserver::~Homeserver() {
   for (auto& thread : parts_->threads)
     if (thread.joinable()) thread.join();
   parts_->blocking_pool.join();
+  parts_->sync_pool.join();
   // Before the io_context goes: a hash finishing later would resume a coroutine on it.
   parts_->passwords.stop();
 }

@@ -375,23 +375,27 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
     }
   }
   auto filter_text = request.query_param("filter").value_or("");
-  auto read_filter = [&] { return load_filter(services, sync.user_id, filter_text); };
-  sync.filter = co_await http::run_blocking(pool, read_filter);
   auto set_presence = request.query_param("set_presence").value_or("online");
   if (set_presence != "online" && set_presence != "offline" && set_presence != "unavailable")
     throw invalid_param("set_presence must be online, offline or unavailable");
-  // Polling /sync marks the user as set_presence says (sync.yaml); "offline" leaves it untouched.
-  if (set_presence != "offline") {
-    auto mark = [&] { services.set_presence(sync.user_id, set_presence, std::nullopt); };
-    co_await http::run_blocking(pool, mark);
-  }
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
   auto executor = co_await boost::asio::this_coro::executor;
+  bool first_build = true;
   while (true) {
     auto registration = services.notifier.listen(sync.user_id, executor);
     {
-      auto build = [&] { return SyncBuilder(services, sync).build(); };
+      // One trip to the blocking pool per build: the first also reads the filter and marks the
+      // user's presence (a long-poll woken in a room of thousands should cost little).
+      auto build = [&] {
+        if (first_build) {
+          sync.filter = load_filter(services, sync.user_id, filter_text);
+          // Polling /sync marks the user as set_presence says (sync.yaml); "offline" leaves it untouched.
+          if (set_presence != "offline") services.set_presence(sync.user_id, set_presence, std::nullopt);
+          first_build = false;
+        }
+        return SyncBuilder(services, sync).build();
+      };
       auto built = co_await http::run_blocking(pool, build);
       bool answer_now = !sync.since || built.second || sync.full_state || std::chrono::steady_clock::now() >= deadline;
       if (answer_now) co_return http::Response::json(std::move(built.first));

@@ -136,6 +136,7 @@ Config load_config_file(const std::string& path, Config config) {
   if (auto threads = root["threads"]) {
     read(threads, "network", config.network_threads, "threads.");
     read(threads, "blocking", config.blocking_threads, "threads.");
+    read(threads, "sync", config.sync_threads, "threads.");
   }
   if (auto storage = root["storage"]) {
     read(storage, "sync_writes", config.sync_writes, "storage.");

@@ -55,6 +55,7 @@ struct Config {
 
   unsigned network_threads = 2;
   unsigned blocking_threads = 32;
+  unsigned sync_threads = 0;  // 0: one per core
 
   bool sync_writes = true;
   std::size_t block_cache_mb = 64;

@@ -99,6 +99,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::thread_pool& pool;
   const Router& router;
   TokenResolver resolve_token;
+  TokenResolver cached_token;
   ServerLimits limits;
   RateLimits rate_limits;
   RateLimiter limiter;
@@ -108,8 +109,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::atomic<std::uint64_t> next_request_id{1};
 
   Impl(asio::io_context& io_in, asio::thread_pool& pool_in, const Router& router_in, TokenResolver resolver,
-       ServerLimits limits_in, RateLimits rate_in, std::atomic<std::size_t>& counter)
-      : io(io_in), pool(pool_in), router(router_in), resolve_token(std::move(resolver)), limits(limits_in),
+       TokenResolver cached, ServerLimits limits_in, RateLimits rate_in, std::atomic<std::size_t>& counter)
+      : io(io_in), pool(pool_in), router(router_in), resolve_token(std::move(resolver)),
+        cached_token(std::move(cached)), limits(limits_in),
         rate_limits(rate_in), open_connections(counter),
         connections_per_address(limits_in.max_connections_per_address) {}
 
@@ -259,6 +261,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         return error_response(429, "M_LIMIT_EXCEEDED", "Too many requests", boost::json::object{{"retry_after_ms", wait}});
       };
       if (route.async) {
+        std::optional<Session> known;
+        if (!token.empty() && cached_token) known = cached_token(token);
+        if (known) {
+          request.user_id = known->user_id;
+          request.device_id = known->device_id;
+          request.access_token_hash = known->token_hash;
+          if (auto refused = rate_limited()) co_return std::move(*refused);
+          co_return co_await route.async(request);
+        }
         auto check = [&]() -> std::optional<Response> {
           if (auto refused = authenticate()) return refused;
           return rate_limited();
@@ -368,9 +379,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 Server::Server(asio::io_context& io, asio::thread_pool& blocking_pool, const Router& router,
-               TokenResolver resolve_token, ServerLimits limits, RateLimits rate_limits)
-    : impl_(std::make_shared<Impl>(io, blocking_pool, router, std::move(resolve_token), limits, rate_limits,
-                                   open_connections_)) {}
+               TokenResolver resolve_token, ServerLimits limits, RateLimits rate_limits, TokenResolver cached_token)
+    : impl_(std::make_shared<Impl>(io, blocking_pool, router, std::move(resolve_token), std::move(cached_token),
+                                   limits, rate_limits, open_connections_)) {}
 
 unsigned short Server::listen(const std::string& address, unsigned short port) {
   tcp::endpoint endpoint(asio::ip::make_address(address), port);

@@ -43,8 +43,10 @@ using TokenResolver = std::function<std::optional<Session>(const std::string& to
 
 class Server {
  public:
+  // `cached_token` answers from memory only (nullopt when it does not know): it lets coroutine
+  // routes such as /sync authenticate on the network thread instead of a trip to the pool.
   Server(boost::asio::io_context& io, boost::asio::thread_pool& blocking_pool, const Router& router,
-         TokenResolver resolve_token, ServerLimits limits, RateLimits rate_limits);
+         TokenResolver resolve_token, ServerLimits limits, RateLimits rate_limits, TokenResolver cached_token = {});
 
   // Binds and starts accepting; returns the bound port (useful with port 0).
   unsigned short listen(const std::string& address, unsigned short port);

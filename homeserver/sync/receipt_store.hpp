@@ -35,11 +35,11 @@ class ReceiptStore {
   std::optional<Receipt> get(const std::string& room_id, const std::string& type, const std::string& user_id) const;
   // Receipts of a room with after < stream <= up_to, in stream order.
   std::vector<Receipt> changed(const std::string& room_id, std::uint64_t after, std::uint64_t up_to) const;
+  // The newest receipt position of a room (0: none), so that an unchanged room costs no read.
+  std::uint64_t latest(const std::string& room_id) const;
 
  private:
   void build_stream_index();
-  // The newest receipt position of a room (0: none), so that an unchanged room costs no read.
-  std::uint64_t latest(const std::string& room_id) const;
   void note_latest(const std::string& room_id, std::uint64_t position) const;
 
   storage::Database& database_;

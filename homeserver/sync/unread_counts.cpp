@@ -52,12 +52,15 @@ std::pair<UnreadCount, bool> UnreadCounts::count_between(const std::string& user
 
 UnreadCount UnreadCounts::at(const std::string& user_id, const std::string& room_id, std::uint64_t up_to) {
   auto key = storage::join_key({user_id, room_id});
-  auto read = read_position(user_id, room_id);
   std::optional<Kept> kept;
   {
     std::lock_guard lock(mutex_);
     if (auto it = kept_.find(key); it != kept_.end()) kept = it->second;
   }
+  // No receipt of the room written since the last count: the user's read position stands (a
+  // receipt written later has a position past what that count could see).
+  bool receipts_unchanged = kept && receipts_.latest(room_id) <= kept->counted_up_to;
+  auto read = receipts_unchanged ? kept->read_position : read_position(user_id, room_id);
   Kept result;
   result.read_position = read;
   result.counted_up_to = up_to;
