@@ -5,7 +5,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "homeserver/client/event_format.hpp"
 #include "homeserver/client/room_access.hpp"
@@ -57,6 +59,35 @@ struct SyncRequest {
   SyncFilter filter;
   bool full_state = false;
 };
+
+// Stored filters never change (a new POST /filter makes a new id), so a long-poll can take its
+// filter from memory on the network thread; bounded, rebuilt from storage when cleared.
+class StoredFilters {
+ public:
+  std::optional<SyncFilter> find(const std::string& user_id, const std::string& text) {
+    std::lock_guard lock(mutex_);
+    auto it = filters_.find(storage::join_key({user_id, text}));
+    if (it == filters_.end()) return std::nullopt;
+    return it->second;
+  }
+  void keep(const std::string& user_id, const std::string& text, const SyncFilter& filter) {
+    std::lock_guard lock(mutex_);
+    if (filters_.size() >= kMaxFilters) filters_.clear();
+    filters_[storage::join_key({user_id, text})] = filter;
+  }
+
+ private:
+  static constexpr std::size_t kMaxFilters = 100000;
+  std::mutex mutex_;
+  std::unordered_map<std::string, SyncFilter> filters_;
+};
+
+// The filter without touching storage, when that is possible (none, inline JSON, or cached).
+std::optional<SyncFilter> filter_in_memory(StoredFilters& stored, const std::string& user_id, const std::string& text) {
+  if (text.empty()) return SyncFilter{};
+  if (text.front() == '{') return parse_sync_filter(parse_json_object(text));
+  return stored.find(user_id, text);
+}
 
 SyncFilter load_filter(ClientServices& services, const std::string& user_id, const std::string& text) {
   if (text.empty()) return {};
@@ -360,7 +391,7 @@ class SyncBuilder {
 };
 
 boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, boost::asio::thread_pool& pool,
-                                                    http::Request& request) {
+                                                    StoredFilters& stored_filters, http::Request& request) {
   SyncRequest sync;
   sync.user_id = request.user_id;
   sync.device_id = request.device_id;
@@ -379,21 +410,35 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
   if (set_presence != "online" && set_presence != "offline" && set_presence != "unavailable")
     throw invalid_param("set_presence must be online, offline or unavailable");
 
+  // Polling /sync marks the user as set_presence says (sync.yaml); "offline" leaves it untouched.
+  // The mark itself is in memory; telling the room mates reads storage, so it waits for the pool.
+  bool presence_changed = set_presence != "offline" && services.presence.set(sync.user_id, set_presence, std::nullopt);
+  auto known_filter = filter_in_memory(stored_filters, sync.user_id, filter_text);
+  if (known_filter) sync.filter = std::move(*known_filter);
+  bool filter_loaded = known_filter.has_value();
+
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
   auto executor = co_await boost::asio::this_coro::executor;
-  bool first_build = true;
   while (true) {
     auto registration = services.notifier.listen(sync.user_id, executor);
-    {
-      // One trip to the blocking pool per build: the first also reads the filter and marks the
-      // user's presence (a long-poll woken in a room of thousands should cost little).
+    // A long-poll that comes straight back after being answered usually finds nothing new at
+    // all: then it waits without a build (in a building's room, half the builds were these).
+    bool nothing_new = sync.since && !sync.full_state && !presence_changed && filter_loaded &&
+                       sync.since->stream == services.rooms.current_stream() &&
+                       sync.since->typing == services.typing.serial() &&
+                       sync.since->presence == services.presence.serial() &&
+                       std::chrono::steady_clock::now() < deadline;
+    if (!nothing_new) {
+      // One trip to the sync pool per build: the first also reads the filter and tells the
+      // room mates of a presence change.
       auto build = [&] {
-        if (first_build) {
+        if (!filter_loaded) {
           sync.filter = load_filter(services, sync.user_id, filter_text);
-          // Polling /sync marks the user as set_presence says (sync.yaml); "offline" leaves it untouched.
-          if (set_presence != "offline") services.set_presence(sync.user_id, set_presence, std::nullopt);
-          first_build = false;
+          stored_filters.keep(sync.user_id, filter_text, sync.filter);
+          filter_loaded = true;
         }
+        if (presence_changed) services.notifier.wake(services.room_mates(sync.user_id));
+        presence_changed = false;
         return SyncBuilder(services, sync).build();
       };
       auto built = co_await http::run_blocking(pool, build);
@@ -413,7 +458,10 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
 }  // namespace
 
 void register_sync_routes(http::Router& router, ClientServices& services, boost::asio::thread_pool& pool) {
-  auto handler = [&services, &pool](http::Request& request) { return sync_handler(services, pool, request); };
+  auto stored_filters = std::make_shared<StoredFilters>();
+  auto handler = [&services, &pool, stored_filters](http::Request& request) {
+    return sync_handler(services, pool, *stored_filters, request);
+  };
   router.add_async(verb::get, "/_matrix/client/v3/sync", http::Auth::required, handler);
   router.add_async(verb::get, "/_matrix/client/r0/sync", http::Auth::required, handler);
 }
