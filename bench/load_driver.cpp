@@ -1,6 +1,6 @@
 // Whole-server load driver: drives a running domovoy over HTTP on loopback and prints the
 // figures docs/performance.md quotes. Every loop is bounded in count and time.
-//   domovoy_load_driver --port P --server-pid PID [--scenario all|sends|wakeup|idle|initial-sync|versions|big-room]
+//   domovoy_load_driver --port P --server-pid PID [--scenario all|sends|wakeup|idle|initial-sync|versions|big-room|many-rooms --token T]
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
@@ -84,8 +84,10 @@ asio::awaitable<Reply> call(Connection& connection, bhttp::verb method, std::str
   }
   request.prepare_payload();
   co_await bhttp::async_write(connection.stream, request, asio::use_awaitable);
-  bhttp::response<bhttp::string_body> response;
-  co_await bhttp::async_read(connection.stream, connection.buffer, response, asio::use_awaitable);
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(boost::none);  // an initial sync of many big rooms is tens of MB
+  co_await bhttp::async_read(connection.stream, connection.buffer, parser, asio::use_awaitable);
+  auto response = parser.release();
   Reply reply;
   reply.status = response.result_int();
   boost::system::error_code ec;
@@ -407,6 +409,48 @@ asio::awaitable<void> scenario_big_room(int members, int pollers, int rounds) {
                 message_body(0), users[0].token);
 }
 
+// One resident in many big rooms (a data directory made by domovoy_make_building, whose token
+// is given): initial sync, an incremental sync after a message in one room, and one with nothing new.
+asio::awaitable<void> scenario_many_rooms(const std::string& token, bool lazy) {
+  auto connection = co_await connect();
+  // Element asks for lazy-loaded members; without it an initial sync carries every member event.
+  std::string filter = lazy ? "?filter=%7B%22room%22%3A%7B%22state%22%3A%7B%22lazy_load_members%22%3Atrue%7D%7D%7D" : "";
+  std::string and_filter = lazy ? "&" + filter.substr(1) : "";
+  std::vector<double> initial, incremental, empty;
+  std::string since;
+  std::string room_id;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    auto reply = co_await call(*connection, bhttp::verb::get, "/_matrix/client/v3/sync" + filter, {}, token);
+    initial.push_back(ms_since(t0));
+    if (reply.status != 200) throw std::runtime_error("initial sync failed: " + boost::json::serialize(reply.body));
+    since = std::string(reply.body.at("next_batch").as_string());
+    const auto& joined = reply.body.at("rooms").at("join").as_object();
+    if (joined.empty()) throw std::runtime_error("the resident is in no room");
+    room_id = std::string(joined.begin()->key());
+    if (i == 0) std::cout << "many rooms: " << joined.size() << " joined rooms\n";
+  }
+  for (int i = 0; i < 20; ++i) {
+    co_await call(*connection, bhttp::verb::put,
+                  "/_matrix/client/v3/rooms/" + room_id + "/send/m.room.message/m" + run_id() + std::to_string(i),
+                  message_body(i), token);
+    auto t0 = Clock::now();
+    auto reply = co_await call(*connection, bhttp::verb::get,
+                               "/_matrix/client/v3/sync?timeout=0&since=" + since + and_filter, {}, token);
+    incremental.push_back(ms_since(t0));
+    since = std::string(reply.body.at("next_batch").as_string());
+    t0 = Clock::now();
+    reply = co_await call(*connection, bhttp::verb::get, "/_matrix/client/v3/sync?timeout=0&since=" + since + and_filter,
+                          {}, token);
+    empty.push_back(ms_since(t0));
+  }
+  std::cout << std::fixed << std::setprecision(2) << "many rooms" << (lazy ? " (lazy-loaded members)" : "")
+            << ": initial sync first " << initial.front()
+            << " ms, median of 5 " << percentile(initial, 50) << " ms; incremental after a message median "
+            << percentile(incremental, 50) << " ms, p99 " << percentile(incremental, 99)
+            << " ms; incremental with nothing new median " << percentile(empty, 50) << " ms\n";
+}
+
 asio::awaitable<void> scenario_versions(int connections, int seconds) {
   auto executor = co_await asio::this_coro::executor;
   long total = 0;
@@ -452,6 +496,10 @@ int main(int argc, char** argv) {
     if (scenario == "all" || scenario == "sends") co_await scenario_sends(64, 10);
     if (scenario == "all" || scenario == "wakeup") co_await scenario_wakeup(100, 10, 200);
     if (scenario == "all" || scenario == "initial-sync") co_await scenario_initial_sync(50, 1000);
+    if (scenario == "many-rooms") {
+      co_await scenario_many_rooms(args["--token"], true);
+      co_await scenario_many_rooms(args["--token"], false);
+    }
     if (scenario == "all" || scenario == "big-room") {
       std::vector<int> sizes{500, 1000, 2000};
       if (args.count("--members")) sizes = {std::stoi(args["--members"])};

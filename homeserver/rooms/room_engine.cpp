@@ -127,14 +127,16 @@ std::shared_ptr<RoomEngine::Room> RoomEngine::load_room(const std::string& room_
   room->depth = object["depth"].to_number<std::int64_t>();
   room->state_group = object["state_group"].to_number<std::uint64_t>();
   room->state = states_.load(room->state_group);
-  for (const auto& [key, event_id] : *room->state) {
-    if (key.type != "m.room.member") continue;
-    if (auto member = get_event(event_id)) {
-      auto membership = member->membership();
-      if (membership == "join") room->joined.insert(key.state_key);
-      if (membership == "invite") room->invited.insert(key.state_key);
-    }
-  }
+  // From the membership index (small records written with each member event), not by parsing
+  // every member event: the first touch of a room of thousands stays cheap.
+  auto prefix = storage::key_prefix({room_id});
+  database_.scan_prefix(Table::roomuser_membership, prefix, [&](std::string_view key, std::string_view value) {
+    auto record = parse_membership(room_id, value);
+    std::string user(key.substr(prefix.size()));
+    if (record.membership == "join") room->joined.insert(std::move(user));
+    else if (record.membership == "invite") room->invited.insert(std::move(user));
+    return true;
+  });
   rooms_[room_id] = room;
   return room;
 }
