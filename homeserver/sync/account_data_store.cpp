@@ -68,7 +68,7 @@ std::uint64_t AccountDataStore::put(const std::string& user_id, const std::strin
   batch.put(Table::userstream_accountdata, index_key(user_id, slot.position()), storage::join_key({room_id, type}));
   batch.put(Table::streampos_kind, storage::be64(slot.position()), "account_data");
   database_.write(std::move(batch));
-  note_latest(user_id, slot.position());  // before the position becomes visible
+  latest_.note(user_id, slot.position());  // before the position becomes visible
   slot.release(std::move(when_visible));
   return slot.position();
 }
@@ -80,24 +80,15 @@ std::optional<json::object> AccountDataStore::get(const std::string& user_id, co
   return parse_stored_json(*stored).as_object()["content"].as_object();
 }
 
-void AccountDataStore::note_latest(const std::string& user_id, std::uint64_t position) const {
-  std::lock_guard lock(latest_mutex_);
-  auto& latest = latest_[user_id];
-  latest = std::max(latest, position);
-}
-
 std::uint64_t AccountDataStore::latest(const std::string& user_id) const {
-  {
-    std::lock_guard lock(latest_mutex_);
-    if (auto it = latest_.find(user_id); it != latest_.end()) return it->second;
-  }
+  if (auto known = latest_.find(user_id)) return *known;
   std::uint64_t newest = 0;
   auto prefix = storage::key_prefix({user_id});
   database_.scan_reverse(Table::userstream_accountdata, prefix, "", [&](std::string_view key, std::string_view) {
     newest = storage::read_be64(key.substr(prefix.size()));
     return false;
   });
-  note_latest(user_id, newest);
+  latest_.note(user_id, newest);
   return newest;
 }
 

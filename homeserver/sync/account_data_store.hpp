@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "homeserver/rooms/stream_tracker.hpp"
+#include "homeserver/sync/latest_positions.hpp"
 #include "storage/database.hpp"
 
 namespace domovoy {
@@ -49,7 +50,6 @@ class AccountDataStore {
  private:
   void build_stream_index();
   std::uint64_t latest(const std::string& user_id) const;
-  void note_latest(const std::string& user_id, std::uint64_t position) const;
   std::optional<AccountDataItem> read_item(const std::string& user_id, std::string_view room_and_type) const;
 
   storage::Database& database_;
@@ -57,8 +57,7 @@ class AccountDataStore {
   AccountDataLimits limits_;
   // A write reads the old entry (to drop its index key) and the user's totals: one per user at a time.
   mutable std::array<std::mutex, 64> user_mutexes_;
-  mutable std::mutex latest_mutex_;
-  mutable std::unordered_map<std::string, std::uint64_t> latest_;
+  mutable LatestPositions latest_;  // per user
 };
 
 }  // namespace domovoy

@@ -72,7 +72,7 @@ std::uint64_t ReceiptStore::put(const Receipt& given, StreamTracker::Callback wh
   batch.put(Table::roomstream_receipt, index_key(receipt.room_id, receipt.stream), index_value(receipt));
   batch.put(Table::streampos_kind, storage::be64(receipt.stream), "receipt");
   database_.write(std::move(batch));
-  note_latest(receipt.room_id, receipt.stream);  // before the position becomes visible
+  latest_.note(receipt.room_id, receipt.stream);  // before the position becomes visible
   slot.release(std::move(when_visible));
   return receipt.stream;
 }
@@ -84,24 +84,15 @@ std::optional<Receipt> ReceiptStore::get(const std::string& room_id, const std::
   return parse_receipt(room_id, type, user_id, *stored);
 }
 
-void ReceiptStore::note_latest(const std::string& room_id, std::uint64_t position) const {
-  std::lock_guard lock(latest_mutex_);
-  auto& latest = latest_[room_id];
-  latest = std::max(latest, position);
-}
-
 std::uint64_t ReceiptStore::latest(const std::string& room_id) const {
-  {
-    std::lock_guard lock(latest_mutex_);
-    if (auto it = latest_.find(room_id); it != latest_.end()) return it->second;
-  }
+  if (auto known = latest_.find(room_id)) return *known;
   std::uint64_t newest = 0;
   auto prefix = storage::key_prefix({room_id});
   database_.scan_reverse(Table::roomstream_receipt, prefix, "", [&](std::string_view key, std::string_view) {
     newest = storage::read_be64(key.substr(prefix.size()));
     return false;
   });
-  note_latest(room_id, newest);
+  latest_.note(room_id, newest);
   return newest;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "homeserver/rooms/stream_tracker.hpp"
+#include "homeserver/sync/latest_positions.hpp"
 #include "storage/database.hpp"
 
 namespace domovoy {
@@ -40,14 +41,12 @@ class ReceiptStore {
 
  private:
   void build_stream_index();
-  void note_latest(const std::string& room_id, std::uint64_t position) const;
 
   storage::Database& database_;
   StreamTracker& stream_;
   // Replacing a receipt reads the old one to drop its index entry: one writer per key at a time.
   mutable std::array<std::mutex, 64> key_mutexes_;
-  mutable std::mutex latest_mutex_;
-  mutable std::unordered_map<std::string, std::uint64_t> latest_;
+  mutable LatestPositions latest_;  // per room
 };
 
 }  // namespace domovoy
