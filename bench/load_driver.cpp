@@ -183,25 +183,34 @@ asio::awaitable<void> scenario_wakeup(int listeners, int polls_per_listener, int
     co_await join(*setup, listen_users.back(), rooms.back());
   }
   auto executor = co_await asio::this_coro::executor;
-  std::vector<double> latencies;
-  std::vector<Clock::time_point> sent_at(static_cast<std::size_t>(listeners));
-  int pending_polls = 0;
-  bool stopping = false;
+  // Shared with the pollers, which outlive this scenario until their last poll returns.
+  struct Shared {
+    std::vector<double> latencies;
+    std::vector<Clock::time_point> sent_at;
+    std::vector<User> listen_users;
+    int pending_polls = 0;
+    bool stopping = false;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->sent_at.resize(static_cast<std::size_t>(listeners));
+  shared->listen_users = listen_users;
   for (int i = 0; i < listeners; ++i) {
     auto first = co_await call(*setup, bhttp::verb::get, std::string("/_matrix/client/v3/sync?timeout=0"), {}, listen_users[i].token);
     std::string since(first.body.at("next_batch").as_string());
     for (int p = 0; p < polls_per_listener; ++p) {
-      asio::co_spawn(executor, [&, i, since]() mutable -> asio::awaitable<void> {
+      asio::co_spawn(executor, [shared, i, since]() mutable -> asio::awaitable<void> {
         auto connection = co_await connect();
-        while (!stopping) {
-          ++pending_polls;
+        auto slot = static_cast<std::size_t>(i);
+        while (!shared->stopping) {
+          ++shared->pending_polls;
           auto reply = co_await call(*connection, bhttp::verb::get,
-                                     "/_matrix/client/v3/sync?timeout=30000&since=" + since, {}, listen_users[i].token);
-          --pending_polls;
+                                     "/_matrix/client/v3/sync?timeout=30000&since=" + since, {},
+                                     shared->listen_users[slot].token);
+          --shared->pending_polls;
           if (reply.status != 200) co_return;
           auto joined = reply.body.at("rooms").at("join").as_object();
-          if (!joined.empty() && sent_at[static_cast<std::size_t>(i)] != Clock::time_point{})
-            latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent_at[static_cast<std::size_t>(i)]).count());
+          if (!joined.empty() && shared->sent_at[slot] != Clock::time_point{})
+            shared->latencies.push_back(ms_since(shared->sent_at[slot]));
           since = std::string(reply.body.at("next_batch").as_string());
         }
       }, asio::detached);
@@ -209,7 +218,7 @@ asio::awaitable<void> scenario_wakeup(int listeners, int polls_per_listener, int
   }
   asio::steady_timer pause(executor);
   auto wait_for_polls = [&]() -> asio::awaitable<void> {
-    for (int tries = 0; tries < 500 && pending_polls < listeners * polls_per_listener; ++tries) {
+    for (int tries = 0; tries < 500 && shared->pending_polls < listeners * polls_per_listener; ++tries) {
       pause.expires_after(std::chrono::milliseconds(10));
       co_await pause.async_wait(asio::use_awaitable);
     }
@@ -217,17 +226,17 @@ asio::awaitable<void> scenario_wakeup(int listeners, int polls_per_listener, int
   for (int round = 0; round < rounds; ++round) {
     co_await wait_for_polls();
     int target = round % listeners;
-    sent_at[static_cast<std::size_t>(target)] = Clock::now();
+    shared->sent_at[static_cast<std::size_t>(target)] = Clock::now();
     co_await call(*setup, bhttp::verb::put,
                   "/_matrix/client/v3/rooms/" + rooms[target] + "/send/m.room.message/w" + std::to_string(round),
                   message_body(round), senders[target].token);
     pause.expires_after(std::chrono::milliseconds(20));
     co_await pause.async_wait(asio::use_awaitable);
   }
-  stopping = true;
+  shared->stopping = true;
   std::cout << std::fixed << std::setprecision(2) << "wake-up: " << listeners * polls_per_listener
-            << " concurrent long-polls, " << latencies.size() << " wake-ups; send-to-sync p50 "
-            << percentile(latencies, 50) << " ms, p99 " << percentile(latencies, 99) << " ms\n";
+            << " concurrent long-polls, " << shared->latencies.size() << " wake-ups; send-to-sync p50 "
+            << percentile(shared->latencies, 50) << " ms, p99 " << percentile(shared->latencies, 99) << " ms\n";
 }
 
 // Many long-polls that never wake, then the server's resident memory.
@@ -238,25 +247,25 @@ asio::awaitable<void> scenario_idle(int polls) {
   std::string since(first.body.at("next_batch").as_string());
   long before = rss_kib(g_server_pid);
   auto executor = co_await asio::this_coro::executor;
-  int pending = 0;
+  auto pending = std::make_shared<int>(0);  // the polls end after this scenario returns
   std::vector<std::shared_ptr<Connection>> connections;
   for (int i = 0; i < polls; ++i) {
     auto connection = std::shared_ptr<Connection>(co_await connect());
     connections.push_back(connection);
-    asio::co_spawn(executor, [connection, &pending, user, since]() -> asio::awaitable<void> {
-      ++pending;
+    asio::co_spawn(executor, [connection, pending, user, since]() -> asio::awaitable<void> {
+      ++*pending;
       boost::system::error_code ec;
       try {
         co_await call(*connection, bhttp::verb::get, "/_matrix/client/v3/sync?timeout=60000&since=" + since, {}, user.token);
       } catch (const std::exception&) {
       }
-      --pending;
+      --*pending;
     }, asio::detached);
   }
   asio::steady_timer pause(executor, std::chrono::seconds(3));
   co_await pause.async_wait(asio::use_awaitable);
   long during = rss_kib(g_server_pid);
-  std::cout << "idle long-polls: " << pending << " pending; server RSS " << during / 1024 << " MB (" << before / 1024
+  std::cout << "idle long-polls: " << *pending << " pending; server RSS " << during / 1024 << " MB (" << before / 1024
             << " MB before)\n";
   for (auto& connection : connections) {
     boost::system::error_code ec;

@@ -3,6 +3,7 @@
 #   bash bench/run-load.sh [build-dir]
 # SCENARIO=name runs one scenario of the driver (default all); SERVER=path measures another
 # domovoy binary (e.g. an older build) with this build's driver; SKIP_LOAD=1 / SKIP_STARTUP=1;
+# BIG_ROOM_MEMBERS=N measures the big room at one size only (default 500, 1000 and 2000);
 # MANY_ROOMS=1 [ROOMS=200 MEMBERS=2000] adds one resident in many big rooms.
 # Starts domovoy with rate limits off and cheap password hashing (registration is not what is
 # measured) on a fresh data directory, runs the load driver, then measures start-up time over a
@@ -15,7 +16,7 @@ WORK=$(mktemp -d /tmp/domovoy-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cat > "$WORK/bench.yaml" <<YAML
 password_hashing: {ops_limit: 1, mem_limit_mb: 8}
-limits: {max_connections: 30000}
+limits: {max_connections: 30000, max_connections_per_address: 30000}
 YAML
 
 start_server() {  # data dir -> sets PID and PORT
@@ -33,7 +34,8 @@ start_server() {  # data dir -> sets PID and PORT
 if [ "${SKIP_LOAD:-0}" != "1" ]; then
   echo "== load (server: $(nproc) cores shared with the driver)"
   start_server "$WORK/load"
-  "$BUILD/domovoy_load_driver" --port "$PORT" --server-pid "$PID" --scenario "${SCENARIO:-all}"
+  "$BUILD/domovoy_load_driver" --port "$PORT" --server-pid "$PID" --scenario "${SCENARIO:-all}" \
+    ${BIG_ROOM_MEMBERS:+--members "$BIG_ROOM_MEMBERS"}
   kill -TERM "$PID"; wait "$PID" || true
 fi
 
