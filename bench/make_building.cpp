@@ -9,10 +9,9 @@
 #include <iostream>
 #include <thread>
 
-#include "federation/server_signing_key.hpp"
+#include "bench/bench_engine.hpp"
 #include "homeserver/accounts/account_store.hpp"
 #include "homeserver/core/json.hpp"
-#include "homeserver/rooms/room_engine.hpp"
 
 int main(int argc, char** argv) {
   using namespace domovoy;
@@ -24,13 +23,9 @@ int main(int argc, char** argv) {
   long room_count = argc > 2 ? std::stol(argv[2]) : 200;
   long members = argc > 3 ? std::stol(argv[3]) : 2000;
   long messages = argc > 4 ? std::stol(argv[4]) : 20;
-  std::filesystem::create_directories(data_dir);
-  auto database = storage::Database::open({data_dir + "/db", false, 64});
-  ServerIdentity identity{"localhost", federation::load_or_create_signing_key(data_dir)};
-  StreamTracker stream(*database);
-  StateStore states(*database);
-  RoomEngine rooms(*database, identity, stream, states);
-  AccountStore accounts(*database);
+  bench::BenchEngine engine(data_dir);
+  auto& rooms = engine.rooms;
+  AccountStore accounts(*engine.database);
   auto user = [](long n) { return "@resident" + std::to_string(n) + ":localhost"; };
   auto start = std::chrono::steady_clock::now();
   for (long n = 0; n < members; ++n) accounts.create(user(n), "");

@@ -7,9 +7,8 @@
 #include <iostream>
 #include <thread>
 
-#include "federation/server_signing_key.hpp"
+#include "bench/bench_engine.hpp"
 #include "homeserver/core/json.hpp"
-#include "homeserver/rooms/room_engine.hpp"
 
 int main(int argc, char** argv) {
   using namespace domovoy;
@@ -20,12 +19,8 @@ int main(int argc, char** argv) {
   std::string data_dir = argv[1];
   long events = argc > 2 ? std::stol(argv[2]) : 1000000;
   long room_count = argc > 3 ? std::stol(argv[3]) : 100;
-  std::filesystem::create_directories(data_dir);
-  auto database = storage::Database::open({data_dir + "/db", false, 64});
-  ServerIdentity identity{"localhost", federation::load_or_create_signing_key(data_dir)};
-  StreamTracker stream(*database);
-  StateStore states(*database);
-  RoomEngine rooms(*database, identity, stream, states);
+  bench::BenchEngine engine(data_dir);
+  auto& rooms = engine.rooms;
   const auto* version = find_room_version("12");
   std::vector<std::string> room_ids;
   for (long r = 0; r < room_count; ++r) {
