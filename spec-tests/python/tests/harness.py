@@ -239,10 +239,13 @@ class DomovoyTestCase(unittest.IsolatedAsyncioTestCase):
 
     # ---- raw HTTP through nio's session (for endpoints nio has no method for) -------------
 
-    async def raw(self, client, method, path, body=None, token=True, query=None):
-        """Send a request with the client's access token; returns (status, parsed JSON or text)."""
+    async def raw(self, client, method, path, body=None, token=True, query=None, access_token=None):
+        """Send a request with the client's access token (or `access_token` when given);
+        returns (status, parsed JSON or text)."""
         headers = {"Content-Type": "application/json"}
-        if token and client.access_token:
+        if access_token:
+            headers["Authorization"] = f"Bearer {access_token}"
+        elif token and client.access_token:
             headers["Authorization"] = f"Bearer {client.access_token}"
         if query:
             from urllib.parse import urlencode

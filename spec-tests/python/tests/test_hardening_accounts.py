@@ -10,7 +10,6 @@ a password change and deactivation (which went through the devices) did not end 
 """
 
 import asyncio
-import json
 import time
 import unittest
 
@@ -23,20 +22,8 @@ class RawHttp:
     """Raw requests through a nio client's HTTP session, with any access token."""
 
     async def request(self, method, path, body=None, access_token=None, query=None):
-        client = self._raw_client
-        headers = {"Content-Type": "application/json"}
-        if access_token:
-            headers["Authorization"] = f"Bearer {access_token}"
-        if query:
-            from urllib.parse import urlencode
-            path = f"{path}?{urlencode(query)}"
-        resp = await client.send(method, path, None if body is None else json.dumps(body), headers)
-        text = await resp.text()
-        try:
-            parsed = json.loads(text) if text else None
-        except ValueError:
-            parsed = text
-        return resp.status, parsed
+        return await self.raw(self._raw_client, method, path, body, token=False, query=query,
+                              access_token=access_token)
 
     async def login(self, user_id, password, device_id=None):
         body = {"type": "m.login.password",
