@@ -3,7 +3,7 @@
 // (GET /_matrix/key/v2/server), its version, and /.well-known/matrix/server.
 #include "homeserver/core/config.hpp"
 #include "homeserver/http/router.hpp"
-#include "homeserver/rooms/room_engine.hpp"
+#include "homeserver/events/server_identity.hpp"
 
 namespace domovoy::federation {
 

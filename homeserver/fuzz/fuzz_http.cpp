@@ -39,7 +39,7 @@
 
 #include <boost/json.hpp>
 
-#include "homeserver/app/homeserver.hpp"
+#include "app/homeserver.hpp"
 #include "homeserver/fuzz/fuzz_common.hpp"
 
 namespace {

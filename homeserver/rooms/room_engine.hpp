@@ -13,18 +13,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "homeserver/events/signing_key.hpp"
+#include "homeserver/events/server_identity.hpp"
 #include "homeserver/rooms/event.hpp"
 #include "homeserver/rooms/state_store.hpp"
 #include "homeserver/rooms/stream_tracker.hpp"
 #include "storage/database.hpp"
 
 namespace domovoy {
-
-struct ServerIdentity {
-  std::string server_name;
-  SigningKey signing_key;
-};
 
 struct EventDraft {
   std::string type;

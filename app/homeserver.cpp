@@ -1,4 +1,4 @@
-#include "homeserver/app/homeserver.hpp"
+#include "app/homeserver.hpp"
 
 #include <spdlog/spdlog.h>
 

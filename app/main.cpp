@@ -11,7 +11,7 @@
 #include <iostream>
 
 #include "federation/server_signing_key.hpp"
-#include "homeserver/app/homeserver.hpp"
+#include "app/homeserver.hpp"
 #include "storage/database.hpp"
 
 namespace {
