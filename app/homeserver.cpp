@@ -21,11 +21,14 @@ struct Homeserver::Parts {
   StreamTracker stream;
   StateStore states;
   RoomEngine rooms;
+  RoomDirectory directory;
   AccountStore accounts;
+  RoomService room_service;
   PasswordHasher passwords;
   FailedLoginLimiter failed_logins;
   RegistrationTokens registration_tokens;
   AccountDataStore account_data;
+  FilterStore filters;
   ReceiptStore receipts;
   TypingTracker typing;
   Notifier notifier;
@@ -77,17 +80,25 @@ struct Homeserver::Parts {
         stream(*database),
         states(*database),
         rooms(*database, identity, stream, states),
+        directory(*database),
         accounts(*database),
+        room_service(*database, rooms, directory, config.server_name,
+                     [this](const std::string& user_id) -> std::optional<MemberProfile> {
+                       auto account = accounts.find(user_id);
+                       if (!account) return std::nullopt;
+                       return MemberProfile{account->displayname, account->avatar_url};
+                     }),
         passwords(password_hashing_of(config)),
         failed_logins({config.rate_failed_login.per_second, config.rate_failed_login.burst}, config.rate_limits_enabled),
         registration_tokens(*database, config.registration_tokens, &now_ms),
         account_data(*database, stream, {config.account_data_entries, config.account_data_bytes}),
+        filters(*database),
         receipts(*database, stream),
         unread(rooms, receipts),
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
         sync_pool(config.sync_threads ? config.sync_threads : std::max(1u, std::thread::hardware_concurrency())),
-        services{config,         *database,     rooms, accounts,      account_data,        receipts,     typing,
+        services{config,         rooms, directory, room_service, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
                  registration_tokens,           blocking_pool},
         server(io, blocking_pool, router,
@@ -102,7 +113,7 @@ struct Homeserver::Parts {
                  if (!owner) return std::nullopt;
                  return http::Session{owner->user_id, owner->device_id, owner->token_hash};
                }) {
-    rooms.set_listener([this](const EventPtr&, const std::vector<std::string>& users) { notifier.wake(users); });
+    rooms.add_listener([this](const EventPtr&, const std::vector<std::string>& users) { notifier.wake(users); });
     register_discovery_routes(router, services);
     register_account_routes(router, services);
     register_device_routes(router, services);

@@ -20,6 +20,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "alias_roomid",        "publicroom_flag",     "roomreceipt_receipt",  "streampos_kind",
     "roomstream_receipt",  "userstream_accountdata",
     "usertoken_deviceid",  "registrationtoken_uses",
+    "stream_eventid",      "consumer_position",   "roomalias_flag",       "creationkey_roomid",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -37,7 +38,12 @@ using Migration = void (*)(rocksdb::DB&);
 // still moves so that an older binary refuses this directory by its version.
 void add_index_tables(rocksdb::DB&) {}
 
-constexpr std::array<Migration, 1> kMigrations{&add_index_tables};
+// 2 -> 3 adds stream_eventid, consumer_position, roomalias_flag and creationkey_roomid, empty
+// like the others: the room engine derives stream_eventid from roomstream_eventid and the room
+// directory derives roomalias_flag from alias_roomid, each once, behind a meta flag.
+void add_stream_tables(rocksdb::DB&) {}
+
+constexpr std::array<Migration, 2> kMigrations{&add_index_tables, &add_stream_tables};
 }  // namespace
 
 std::string_view table_name(Table table) { return kTableNames[static_cast<std::size_t>(table)]; }

@@ -40,6 +40,10 @@ enum class Table : std::size_t {
   userstream_accountdata,  // user id \0 be64(stream) -> room id \0 type written there
   usertoken_deviceid,    // user id \0 sha256(access token) -> device id (every token of a user)
   registrationtoken_uses,  // registration token -> {completed} (registrations that used it)
+  stream_eventid,        // be64(stream position) -> room id \0 event id (the stream durable consumers follow)
+  consumer_position,     // consumer name -> be64(last stream position it has handled), and its pending work
+  roomalias_flag,        // room id \0 alias -> "" (the aliases of a room, beside alias_roomid)
+  creationkey_roomid,    // idempotency key of a room created by the server itself -> room id
   count_
 };
 
@@ -77,7 +81,7 @@ struct DatabaseOptions {
 
 class Database {
  public:
-  static constexpr std::uint64_t kSchemaVersion = 2;
+  static constexpr std::uint64_t kSchemaVersion = 3;
 
   // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
   // Throws IncompatibleSchema for a database written by a newer schema.

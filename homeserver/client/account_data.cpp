@@ -106,18 +106,7 @@ void register_account_data_routes(http::Router& router, ClientServices& services
     require_self(request);
     auto body = request.json_body();
     parse_sync_filter(body);  // refuse a malformed filter now rather than at /sync
-    static std::mutex allocation_mutex;  // two uploads must not get the same id
-    std::lock_guard lock(allocation_mutex);
-    auto prefix = storage::key_prefix({request.user_id});
-    std::uint64_t next = 0;
-    services.database.scan_reverse(storage::Table::userfilter_filter, prefix, "",
-                                   [&](std::string_view key, std::string_view) {
-                                     next = storage::read_be64(key.substr(prefix.size())) + 1;
-                                     return false;
-                                   });
-    storage::WriteBatch batch;
-    batch.put(storage::Table::userfilter_filter, prefix + storage::be64(next), to_json(body));
-    services.database.write(std::move(batch));
+    auto next = services.filters.add(request.user_id, body);
     return http::Response::json(json::object{{"filter_id", std::to_string(next)}});
   });
   router.add_client(verb::get, "/user/{userId}/filter/{filterId}", http::Auth::required,
@@ -131,10 +120,9 @@ void register_account_data_routes(http::Router& router, ClientServices& services
                       } catch (const std::exception&) {
                         throw not_found("Filter not found");
                       }
-                      auto stored = services.database.get(
-                          storage::Table::userfilter_filter, storage::key_prefix({request.user_id}) + storage::be64(id));
+                      auto stored = services.filters.get(request.user_id, id);
                       if (!stored) throw not_found("Filter not found");
-                      return http::Response::json(parse_stored_json(*stored));
+                      return http::Response::json(std::move(*stored));
                     });
 }
 

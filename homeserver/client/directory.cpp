@@ -61,8 +61,8 @@ json::object public_room_chunk(ClientServices& services, const std::string& room
 http::Response public_rooms(ClientServices& services, std::size_t limit, std::size_t offset, const std::string& term,
                             const std::optional<std::vector<std::string>>& room_types) {
   std::vector<json::object> rooms;
-  services.database.scan_prefix(storage::Table::publicroom_flag, "", [&](std::string_view key, std::string_view) {
-    auto chunk = public_room_chunk(services, std::string(key));
+  for (const auto& room_id : services.directory.listed_rooms()) {
+    auto chunk = public_room_chunk(services, room_id);
     if (!term.empty()) {
       auto lower = [](std::string text) {
         std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -73,18 +73,17 @@ http::Response public_rooms(ClientServices& services, std::size_t limit, std::si
       for (auto field : {"name", "topic", "canonical_alias", "room_id"})
         if (const auto* value = chunk.if_contains(field); value && value->is_string())
           found = found || lower(std::string(value->as_string())).find(needle) != std::string::npos;
-      if (!found) return true;
+      if (!found) continue;
     }
     if (room_types) {
       const auto* type = chunk.if_contains("room_type");
       bool matched = std::any_of(room_types->begin(), room_types->end(), [&](const std::string& wanted) {
         return type ? type->as_string() == wanted : wanted.empty();
       });
-      if (!matched) return true;
+      if (!matched) continue;
     }
     rooms.push_back(std::move(chunk));
-    return true;
-  });
+  }
   // Largest rooms first, as directories conventionally list them; room id breaks ties stably.
   std::sort(rooms.begin(), rooms.end(), [](const json::object& a, const json::object& b) {
     auto size_a = a.at("num_joined_members").to_number<std::int64_t>();
@@ -131,18 +130,17 @@ void register_directory_routes(http::Router& router, ClientServices& services) {
     auto body = request.json_body();
     auto room_id = required_string(body, "room_id");
     require_room(services, room_id);
-    if (!store_alias(services, alias, room_id, request.user_id))
+    if (!services.directory.put_alias(alias, room_id, request.user_id))
       throw ApiError(409, "M_UNKNOWN", "Room alias " + alias + " already exists");
     return http::Response::json(json::object{});
   });
   router.add_client(verb::delete_, "/directory/room/{roomAlias}", http::Auth::required,
                     [&services](http::Request& request) {
                       auto alias = checked_local_alias(services, request.path_params[0]);
-                      auto stored = services.database.get(storage::Table::alias_roomid, alias);
-                      if (!stored) throw not_found("Room alias " + alias + " not found");
-                      auto record = parse_stored_json(*stored).as_object();
-                      std::string room_id(record["room_id"].as_string());
-                      bool allowed = record["creator"].as_string() == request.user_id;
+                      auto record = services.directory.lookup(alias);
+                      if (!record) throw not_found("Room alias " + alias + " not found");
+                      const auto& room_id = record->room_id;
+                      bool allowed = record->creator == request.user_id;
                       if (!allowed && services.rooms.room_exists(room_id)) {
                         std::int64_t needed = 0;
                         allowed = services.rooms.current_membership(room_id, request.user_id) == "join" &&
@@ -153,9 +151,7 @@ void register_directory_routes(http::Router& router, ClientServices& services) {
                         allowed = account && account->admin;
                       }
                       if (!allowed) throw forbidden("You may not delete this alias");
-                      storage::WriteBatch batch;
-                      batch.remove(storage::Table::alias_roomid, alias);
-                      services.database.write(std::move(batch));
+                      if (!services.directory.remove_alias(alias)) throw not_found("Room alias " + alias + " not found");
                       return http::Response::json(json::object{});
                     });
   router.add_client(verb::get, "/rooms/{roomId}/aliases", http::Auth::required, [&services](http::Request& request) {
@@ -164,17 +160,14 @@ void register_directory_routes(http::Router& router, ClientServices& services) {
     if (services.rooms.current_membership(room_id, request.user_id) != "join")
       throw forbidden("You are not joined to this room");
     json::array aliases;
-    services.database.scan_prefix(storage::Table::alias_roomid, "", [&](std::string_view key, std::string_view value) {
-      if (parse_stored_json(value).as_object()["room_id"].as_string() == room_id) aliases.push_back(json::string(key));
-      return true;
-    });
+    for (const auto& alias : services.directory.aliases_of(room_id)) aliases.push_back(json::string(alias));
     return http::Response::json(json::object{{"aliases", std::move(aliases)}});
   });
 
   router.add_client(verb::get, "/directory/list/room/{roomId}", http::Auth::none, [&services](http::Request& request) {
     const auto& room_id = request.path_params[0];
     require_room(services, room_id);
-    bool listed = services.database.contains(storage::Table::publicroom_flag, room_id);
+    bool listed = services.directory.is_listed(room_id);
     return http::Response::json(json::object{{"visibility", listed ? "public" : "private"}});
   });
   router.add_client(verb::put, "/directory/list/room/{roomId}", http::Auth::required,
@@ -189,10 +182,7 @@ void register_directory_routes(http::Router& router, ClientServices& services) {
                       if (services.rooms.current_membership(room_id, request.user_id) != "join" ||
                           user_power(services, room_id, request.user_id, needed) < needed)
                         throw forbidden("You may not change this room's visibility");
-                      storage::WriteBatch batch;
-                      if (visibility == "public") batch.put(storage::Table::publicroom_flag, room_id, "");
-                      else batch.remove(storage::Table::publicroom_flag, room_id);
-                      services.database.write(std::move(batch));
+                      services.directory.set_listed(room_id, visibility == "public");
                       return http::Response::json(json::object{});
                     });
 

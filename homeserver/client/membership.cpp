@@ -1,6 +1,4 @@
 // Room membership: join, invite, leave, forget, kick, ban, unban, and the member lists.
-#include "homeserver/client/membership.hpp"
-
 #include "homeserver/client/event_format.hpp"
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
@@ -17,7 +15,7 @@ http::Response join_room(ClientServices& services, http::Request& request, const
   auto body = request.optional_json_body();
   auto room_id = resolve_room_id_or_alias(services, target);
   require_room(services, room_id);
-  change_membership(services, room_id, request.user_id, request.user_id,
+  services.room_service.change_membership(room_id, request.user_id, request.user_id,
                     own_member_content(services, request.user_id, "join", body));
   return http::Response::json(json::object{{"room_id", room_id}});
 }
@@ -41,7 +39,7 @@ http::Response set_membership(ClientServices& services, http::Request& request, 
   auto current = services.rooms.current_membership(room_id, target);
   if (expected_now == "ban" && current != "ban") throw forbidden(target + " is not banned");
   if (expected_now == "in_room" && current == "ban") throw forbidden(target + " is not in the room");
-  change_membership(services, room_id, request.user_id, target, std::move(content));
+  services.room_service.change_membership(room_id, request.user_id, target, std::move(content));
   return http::Response::json(json::object{});
 }
 
@@ -57,38 +55,6 @@ StatePtr member_state_for(ClientServices& services, const std::string& room_id, 
 }
 
 }  // namespace
-
-EventPtr change_membership(ClientServices& services, const std::string& room_id, const std::string& sender,
-                           const std::string& target, json::object content) {
-  const auto* value = content.if_contains("membership");
-  if (!value || !value->is_string()) throw bad_json("m.room.member needs a membership");
-  std::string membership(value->as_string());
-  if (membership != "join" && membership != "invite" && membership != "leave" && membership != "ban" &&
-      membership != "knock")
-    throw invalid_param("Unknown membership " + membership);
-  if (!is_valid_user_id(target)) throw invalid_param("Invalid user id " + target);
-  auto current = services.rooms.current_membership(room_id, target);
-  if ((membership == "join" || membership == "knock") && target != sender)
-    throw forbidden("Cannot " + membership + " on behalf of another user");
-  if (membership == "invite") {
-    if (services.is_local_user(target) && !services.accounts.exists(target)) throw not_found("Unknown user " + target);
-    if (!content.contains("displayname"))
-      if (auto account = services.accounts.find(target); account && !account->displayname.empty())
-        content["displayname"] = account->displayname;
-  }
-  if (membership == "leave" && target == sender && current == "leave") {
-    // Leaving a room one is not in changes nothing (Synapse answers the same way).
-    if (auto record = services.rooms.membership_record(room_id, target))
-      if (auto existing = services.rooms.get_event(record->event_id)) return existing;
-    throw forbidden("You are not a member of this room");
-  }
-  // A kick is of someone in the room; a leave for a banned user is an unban (the auth rules
-  // check the ban level for it).
-  if (membership == "leave" && target != sender && current != "join" && current != "invite" && current != "knock" &&
-      current != "ban")
-    throw forbidden(target + " is not in the room");
-  return services.rooms.send(room_id, EventDraft{"m.room.member", target, sender, std::move(content), {}, {}});
-}
 
 void register_membership_routes(http::Router& router, ClientServices& services) {
   router.add_client(verb::post, "/join/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
@@ -110,7 +76,7 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
     auto body = request.optional_json_body();
     const auto& room_id = request.path_params[0];
     require_room(services, room_id);
-    change_membership(services, room_id, request.user_id, request.user_id,
+    services.room_service.change_membership(room_id, request.user_id, request.user_id,
                       own_member_content(services, request.user_id, "leave", body));
     return http::Response::json(json::object{});
   });

@@ -1,7 +1,6 @@
 #include "homeserver/client/room_access.hpp"
 
 #include <charconv>
-#include <mutex>
 
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
@@ -67,20 +66,9 @@ bool can_see_event(ClientServices& services, const std::string& user_id, const E
 }
 
 std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias) {
-  auto stored = services.database.get(storage::Table::alias_roomid, alias);
-  if (!stored) return std::nullopt;
-  return std::string(parse_stored_json(*stored).as_object()["room_id"].as_string());
-}
-
-bool store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
-                 const std::string& creator) {
-  static std::mutex alias_mutex;  // "is it free, then take it" as one step
-  std::lock_guard lock(alias_mutex);
-  if (lookup_alias(services, alias)) return false;
-  storage::WriteBatch batch;
-  batch.put(storage::Table::alias_roomid, alias, to_json(json::object{{"room_id", room_id}, {"creator", creator}}));
-  services.database.write(std::move(batch));
-  return true;
+  auto record = services.directory.lookup(alias);
+  if (!record) return std::nullopt;
+  return record->room_id;
 }
 
 std::string resolve_room_id_or_alias(ClientServices& services, const std::string& target) {
@@ -96,15 +84,7 @@ std::string resolve_room_id_or_alias(ClientServices& services, const std::string
 
 json::object own_member_content(ClientServices& services, const std::string& user_id, const std::string& membership,
                                 const json::object& body) {
-  json::object content{{"membership", membership}};
-  if (membership == "join" || membership == "knock") {
-    if (auto account = services.accounts.find(user_id)) {
-      if (!account->displayname.empty()) content["displayname"] = account->displayname;
-      if (!account->avatar_url.empty()) content["avatar_url"] = account->avatar_url;
-    }
-  }
-  if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
-  return content;
+  return services.room_service.own_member_content(user_id, membership, optional_string(body, "reason"));
 }
 
 std::string stream_token(std::uint64_t position) { return "s" + std::to_string(position); }

@@ -28,9 +28,6 @@ bool can_see_event_as(ClientServices& services, const std::string& user_id, cons
 // "#alias:server" or "!room" -> room id; throws 404 for an unknown alias, 400 for garbage.
 std::string resolve_room_id_or_alias(ClientServices& services, const std::string& room_id_or_alias);
 std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias);
-// Maps the alias to the room unless it is taken (then false).
-bool store_alias(ClientServices& services, const std::string& alias, const std::string& room_id,
-                 const std::string& creator);
 
 // m.room.member content for a membership change by the user themself, with their profile.
 boost::json::object own_member_content(ClientServices& services, const std::string& user_id,

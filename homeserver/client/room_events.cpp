@@ -1,6 +1,5 @@
 // Sending and reading room events: send, state (all, one, put), event, context, messages.
 #include "homeserver/client/event_format.hpp"
-#include "homeserver/client/membership.hpp"
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
@@ -80,7 +79,7 @@ http::Response put_state_event(ClientServices& services, http::Request& request,
   require_room(services, room_id);
   if (type == "m.room.member") {
     if (!is_valid_user_id(state_key)) throw invalid_param("The state key of m.room.member must be a user id");
-    auto event = change_membership(services, room_id, request.user_id, state_key, std::move(content));
+    auto event = services.room_service.change_membership(room_id, request.user_id, state_key, std::move(content));
     return http::Response::json(json::object{{"event_id", event->event_id}});
   }
   if (type == "m.room.canonical_alias") check_canonical_alias(services, room_id, content);

@@ -8,23 +8,27 @@
 #include "homeserver/accounts/registration_tokens.hpp"
 #include "homeserver/client/user_interactive_auth.hpp"
 #include "homeserver/core/config.hpp"
+#include "homeserver/rooms/room_directory.hpp"
 #include "homeserver/rooms/room_engine.hpp"
+#include "homeserver/rooms/room_service.hpp"
 #include "homeserver/sync/account_data_store.hpp"
+#include "homeserver/sync/filter_store.hpp"
 #include "homeserver/sync/notifier.hpp"
 #include "homeserver/sync/presence.hpp"
 #include "homeserver/sync/receipt_store.hpp"
 #include "homeserver/sync/typing.hpp"
 #include "homeserver/sync/unread_counts.hpp"
-#include "storage/database.hpp"
 
 namespace domovoy {
 
 struct ClientServices {
   const Config& config;
-  storage::Database& database;
   RoomEngine& rooms;
+  RoomDirectory& directory;
+  RoomService& room_service;
   AccountStore& accounts;
   AccountDataStore& account_data;
+  FilterStore& filters;
   ReceiptStore& receipts;
   TypingTracker& typing;
   Notifier& notifier;

@@ -96,9 +96,9 @@ SyncFilter load_filter(ClientServices& services, const std::string& user_id, con
   auto parsed = std::from_chars(text.data(), text.data() + text.size(), id);
   if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size())
     throw invalid_param("filter must be a filter id or a JSON object");
-  auto stored = services.database.get(storage::Table::userfilter_filter, storage::key_prefix({user_id}) + storage::be64(id));
+  auto stored = services.filters.get(user_id, id);
   if (!stored) throw not_found("Filter not found");
-  return parse_sync_filter(parse_stored_json(*stored).as_object());
+  return parse_sync_filter(*stored);
 }
 
 class SyncBuilder {

@@ -31,6 +31,8 @@ MembershipRecord parse_membership(std::string_view room_id, std::string_view tex
           object["stream"].to_number<std::uint64_t>(), object.contains("forgotten")};
 }
 
+constexpr std::string_view kStreamIndexBuiltKey = "rooms.stream_index";
+
 // Transaction ids are scoped per device and per endpoint: /send and /redact do not share them.
 std::string txn_key(const EventDraft& draft, const std::string& room_id) {
   return storage::join_key({draft.sender, draft.txn_device, room_id, draft.redacts.empty() ? "send" : "redact", draft.txn_id});
@@ -39,7 +41,26 @@ std::string txn_key(const EventDraft& draft, const std::string& room_id) {
 
 RoomEngine::RoomEngine(storage::Database& database, const ServerIdentity& identity, StreamTracker& stream,
                        StateStore& states)
-    : database_(database), identity_(identity), stream_(stream), states_(states) {}
+    : database_(database), identity_(identity), stream_(stream), states_(states) {
+  if (!database_.contains(Table::meta, kStreamIndexBuiltKey)) build_stream_index();
+}
+
+void RoomEngine::build_stream_index() {
+  // Schema 3 added stream_eventid; a database written before it gets it from the room timelines.
+  storage::WriteBatch batch;
+  database_.scan_prefix(Table::roomstream_eventid, "", [&](std::string_view key, std::string_view event_id) {
+    auto separator = key.find('\0');
+    auto room_id = key.substr(0, separator);
+    batch.put(Table::stream_eventid, key.substr(separator + 1), storage::join_key({room_id, event_id}));
+    if (batch.size_bytes() > (8u << 20)) {
+      database_.write(std::move(batch));
+      batch = {};
+    }
+    return true;
+  });
+  batch.put(Table::meta, kStreamIndexBuiltKey, "1");
+  database_.write(std::move(batch));
+}
 
 void RoomEngine::replace_cached_event(const EventPtr& event) {
   std::lock_guard lock(cache_mutex_);
@@ -202,7 +223,8 @@ std::shared_ptr<Event> RoomEngine::build_event(Room& room, const EventDraft& dra
 }
 
 std::string RoomEngine::create_room(const RoomVersion& version, const std::string& creator,
-                                    json::object creation_content, const std::vector<EventDraft>& drafts) {
+                                    json::object creation_content, const std::vector<EventDraft>& drafts,
+                                    const AlsoWrite& also_write) {
   creation_content["room_version"] = version.id;
   if (!version.creator_is_sender) creation_content["creator"] = creator;
   json::object pdu{{"type", "m.room.create"},
@@ -243,47 +265,54 @@ std::string RoomEngine::create_room(const RoomVersion& version, const std::strin
       engine.creating_.erase(room_id);
     }
   } reservation{*this, room_id};
-  auto event = Event::from_pdu(std::move(pdu), event_id, room_id);
-  auto allowed = check_auth_rules(*event, version, [](std::string_view, std::string_view) { return EventPtr{}; });
+  auto create = Event::from_pdu(std::move(pdu), event_id, room_id);
+  auto allowed = check_auth_rules(*create, version, [](std::string_view, std::string_view) { return EventPtr{}; });
   if (!allowed) throw bad_json("create event refused: " + allowed.reason);
 
-  // Check every initial event against the state the earlier ones build, before anything is
-  // written: a refused event must leave no half-made room behind (create_room.yaml: 400).
-  {
-    std::map<StateKey, EventPtr> state{{StateKey{"m.room.create", ""}, event}};
-    auto lookup = [&state](std::string_view type, std::string_view key) -> EventPtr {
-      auto it = state.find(StateKey{std::string(type), std::string(key)});
-      return it == state.end() ? nullptr : it->second;
-    };
-    std::string previous = event->event_id;
-    int index = 0;
-    for (const auto& draft : drafts) {
-      json::object draft_pdu{{"type", draft.type},  {"sender", draft.sender}, {"content", draft.content},
-                             {"room_id", room_id},  {"depth", 2 + index},     {"origin_server_ts", 0},
-                             {"prev_events", json::array{json::string(previous)}}, {"auth_events", json::array{}}};
-      if (draft.state_key) draft_pdu["state_key"] = *draft.state_key;
-      if (!has_only_canonical_integers(draft_pdu))
-        throw ApiError(400, "M_INVALID_ROOM_STATE", "Initial state holds a non-integer number");
-      auto simulated = Event::from_pdu(std::move(draft_pdu), "$initial" + std::to_string(index++), room_id);
-      auto verdict = check_auth_rules(*simulated, version, lookup);
-      if (!verdict)
-        throw ApiError(400, "M_INVALID_ROOM_STATE", "Initial " + draft.type + " event refused: " + verdict.reason);
-      if (simulated->state_key) state[StateKey{simulated->type, *simulated->state_key}] = simulated;
-      previous = simulated->event_id;
-    }
-  }
-
+  // The whole room is one write: every initial event is built, authorised against the state the
+  // earlier ones make and signed before anything is stored, so a refused event (create_room.yaml:
+  // 400) or a crash leaves no half-made room, and `also_write` (aliases, the directory entry)
+  // lands with it or not at all. No one else sees the room until it is in rooms_.
   auto room = std::make_shared<Room>();
   room->room_id = room_id;
   room->version = &version;
   room->state = states_.load(0);
+  std::map<std::string, EventPtr, std::less<>> unwritten;
+  auto find_event = [&](std::string_view id) -> EventPtr {
+    if (auto it = unwritten.find(id); it != unwritten.end()) return it->second;
+    return get_event(id);
+  };
+  auto lookup = [&](std::string_view type, std::string_view key) -> EventPtr {
+    auto it = room->state->find(StateKey{std::string(type), std::string(key)});
+    return it == room->state->end() ? nullptr : find_event(it->second);
+  };
+  storage::WriteBatch batch;
+  if (also_write) also_write(batch, room_id);
+  std::vector<std::unique_ptr<StreamTracker::Slot>> slots;
+  std::vector<StagedEvent> staged;
+  auto stage_one = [&](std::shared_ptr<Event> event) {
+    slots.push_back(std::make_unique<StreamTracker::Slot>(stream_));
+    unwritten[event->event_id] = event;
+    staged.push_back(stage(*room, std::move(event), batch, slots.back()->position(), find_event));
+    apply_to_room(*room, staged.back());
+  };
+  stage_one(create);
+  for (const auto& draft : drafts) {
+    auto event = build_event(*room, draft);
+    if (!has_only_canonical_integers(event->pdu))
+      throw ApiError(400, "M_INVALID_ROOM_STATE", "Initial state holds a non-integer number");
+    auto verdict = check_auth_rules(*event, version, lookup);
+    if (!verdict) throw ApiError(400, "M_INVALID_ROOM_STATE", "Initial " + draft.type + " event refused: " + verdict.reason);
+    event->event_id = hash_and_sign_event(event->pdu, version, identity_.server_name, identity_.signing_key);
+    if (canonical_json(event->pdu).size() > kMaxPduBytes) throw too_large("Event is larger than 65536 bytes");
+    stage_one(std::move(event));
+  }
+  database_.write(std::move(batch));  // durable from here on
   {
-    std::lock_guard lock(room->mutex);
-    persist(*room, event, true);
     std::lock_guard rooms_lock(rooms_mutex_);
     rooms_[room_id] = room;
   }
-  for (const auto& draft : drafts) send(room_id, draft);
+  for (std::size_t i = 0; i < staged.size(); ++i) publish(*room, staged[i], *slots[i]);
   return room_id;
 }
 
@@ -389,84 +418,103 @@ EventPtr RoomEngine::send(const std::string& room_id, const EventDraft& draft) {
   if (canonical_json(event->pdu).size() > kMaxPduBytes) throw too_large("Event is larger than 65536 bytes");
   event->txn_id = draft.txn_id;
   event->txn_device = draft.txn_device;
-  return persist(*room, std::move(event), false);
+  return persist(*room, std::move(event));
 }
 
-EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event, bool is_new_room) {
-  storage::WriteBatch batch;
-  StreamTracker::Slot slot(stream_);
-  auto position = slot.position();
-
+RoomEngine::StagedEvent RoomEngine::stage(const Room& room, std::shared_ptr<Event> event, storage::WriteBatch& batch,
+                                          std::uint64_t position,
+                                          const std::function<EventPtr(std::string_view)>& find_event) {
+  StagedEvent staged;
   event->stream = position;
   event->state_group_before = room.state_group;
   event->state_group_after = room.state_group;
-  StatePtr new_state = room.state;
+  staged.new_state = room.state;
   if (event->state_key) {
     StateKey key{event->type, *event->state_key};
     if (auto replaced = room.state->find(key); replaced != room.state->end()) {
-      if (auto previous = get_event(replaced->second)) {
+      if (auto previous = find_event(replaced->second)) {
         event->replaces_state = previous->event_id;
         event->prev_sender = previous->sender;
       }
     }
     auto next = std::make_shared<StateMap>(*room.state);
     (*next)[key] = event->event_id;
-    new_state = next;
-    event->state_group_after = states_.add_group(batch, room.state_group, StateMap{{key, event->event_id}}, new_state);
+    staged.new_state = next;
+    event->state_group_after = states_.add_group(batch, room.state_group, StateMap{{key, event->event_id}}, staged.new_state);
   }
 
   batch.put(Table::eventid_event, event->event_id, serialize_event_record(*event));
   batch.put(Table::roomstream_eventid, storage::join_key({room.room_id, storage::be64(position)}), event->event_id);
   batch.put(Table::streampos_kind, storage::be64(position), "event");
+  batch.put(Table::stream_eventid, storage::be64(position), storage::join_key({room.room_id, event->event_id}));
   if (!event->txn_id.empty()) {
     auto event_redacts = redacted_event_id(*event);
     EventDraft key_source{event->type, {}, event->sender, {}, event->txn_id, event->txn_device, event_redacts};
     batch.put(Table::txn_eventid, txn_key(key_source, room.room_id), event->event_id);
   }
-  std::string membership = event->membership();
-  if (!membership.empty()) {
-    MembershipRecord record{room.room_id, membership, event->event_id, position};
+  staged.membership = event->membership();
+  if (!staged.membership.empty()) {
+    MembershipRecord record{room.room_id, staged.membership, event->event_id, position};
     batch.put(Table::roomuser_membership, storage::join_key({room.room_id, *event->state_key}), membership_value(record));
     batch.put(Table::userroom_membership, storage::join_key({*event->state_key, room.room_id}), membership_value(record));
   }
-  std::shared_ptr<Event> redacted_target;
-  if (event->type == "m.room.redaction") redacted_target = redaction_target(room, *event);
-  if (redacted_target) batch.put(Table::eventid_event, redacted_target->event_id, serialize_event_record(*redacted_target));
+  if (event->type == "m.room.redaction") staged.redacted_target = redaction_target(room, *event);
+  if (staged.redacted_target)
+    batch.put(Table::eventid_event, staged.redacted_target->event_id, serialize_event_record(*staged.redacted_target));
   Room updated_view;  // the room record as it will be once written
   updated_view.version = room.version;
   updated_view.forward_extremities = {event->event_id};
   updated_view.depth = std::max(room.depth, event->depth);
   updated_view.state_group = event->state_group_after;
   batch.put(Table::roomid_room, room.room_id, room_record(updated_view));
-  (void)is_new_room;
+  staged.depth = updated_view.depth;
+  staged.event = std::move(event);
+  return staged;
+}
 
-  database_.write(std::move(batch));  // durable from here on
-
-  room.forward_extremities = std::move(updated_view.forward_extremities);
-  room.depth = updated_view.depth;
-  room.state_group = updated_view.state_group;
+void RoomEngine::apply_to_room(Room& room, const StagedEvent& staged) {
+  room.forward_extremities = {staged.event->event_id};
+  room.depth = staged.depth;
+  room.state_group = staged.event->state_group_after;
   std::unique_lock view_lock(room.view_mutex);
-  room.state = new_state;
-  if (!membership.empty()) {
-    room.joined.erase(*event->state_key);
-    room.invited.erase(*event->state_key);
-    if (membership == "join") room.joined.insert(*event->state_key);
-    if (membership == "invite") room.invited.insert(*event->state_key);
+  room.state = staged.new_state;
+  if (!staged.membership.empty()) {
+    const auto& user = *staged.event->state_key;
+    room.joined.erase(user);
+    room.invited.erase(user);
+    if (staged.membership == "join") room.joined.insert(user);
+    if (staged.membership == "invite") room.invited.insert(user);
   }
-  view_lock.unlock();
-  EventPtr stored = event;
+}
+
+void RoomEngine::publish(const Room& room, const StagedEvent& staged, StreamTracker::Slot& slot) {
+  EventPtr stored = staged.event;
   cache_event(stored);
-  if (redacted_target) replace_cached_event(redacted_target);
+  if (staged.redacted_target) replace_cached_event(staged.redacted_target);
   // A woken /sync reads up to the visible position, so the wake waits until the event is visible
   // (a lower position of another room may still be being written).
-  if (listener_) {
-    // Joined members see the event; invitees see changes of the state their invite shows.
-    std::vector<std::string> wake(room.joined.begin(), room.joined.end());
-    if (event->state_key) wake.insert(wake.end(), room.invited.begin(), room.invited.end());
-    if (!membership.empty()) wake.push_back(*event->state_key);
-    slot.release([this, stored, wake = std::move(wake)]() { listener_(stored, wake); });
+  if (listeners_.empty()) return;
+  // Joined members see the event; invitees see changes of the state their invite shows.
+  std::vector<std::string> wake;
+  {
+    std::lock_guard view_lock(room.view_mutex);
+    wake.assign(room.joined.begin(), room.joined.end());
+    if (stored->state_key) wake.insert(wake.end(), room.invited.begin(), room.invited.end());
   }
-  return stored;
+  if (!staged.membership.empty()) wake.push_back(*stored->state_key);
+  slot.release([this, stored, wake = std::move(wake)]() {
+    for (const auto& listener : listeners_) listener(stored, wake);
+  });
+}
+
+EventPtr RoomEngine::persist(Room& room, std::shared_ptr<Event> event) {
+  storage::WriteBatch batch;
+  StreamTracker::Slot slot(stream_);
+  auto staged = stage(room, std::move(event), batch, slot.position(), [this](std::string_view id) { return get_event(id); });
+  database_.write(std::move(batch));  // durable from here on
+  apply_to_room(room, staged);
+  publish(room, staged, slot);
+  return staged.event;
 }
 
 std::vector<EventPtr> RoomEngine::room_events(const std::string& room_id, std::uint64_t after, std::uint64_t up_to,

@@ -55,12 +55,19 @@ class RoomEngine {
   using Listener = std::function<void(const EventPtr& event, const std::vector<std::string>& wake_users)>;
 
   RoomEngine(storage::Database& database, const ServerIdentity& identity, StreamTracker& stream, StateStore& states);
-  void set_listener(Listener listener) { listener_ = std::move(listener); }
+  // Listeners are added while the server is assembled, before any event is sent; each is told
+  // of every event once it is visible in the stream, in no guaranteed order across rooms. They
+  // are in-memory only: whatever must survive a crash follows the stream (EventStream) instead.
+  void add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
 
-  // Creates a room: the create event, then each draft in order (the creator's join first).
-  // Returns the room id. Throws ApiError when a draft is refused.
+  // Adds what belongs with a new room (its aliases, its directory entry) to the room's write.
+  using AlsoWrite = std::function<void(storage::WriteBatch& batch, const std::string& room_id)>;
+
+  // Creates a room: the create event, then each draft in order (the creator's join first), and
+  // what `also_write` adds, all in one durable write. Returns the room id. Throws ApiError when a
+  // draft is refused; then nothing is written.
   std::string create_room(const RoomVersion& version, const std::string& creator, boost::json::object creation_content,
-                          const std::vector<EventDraft>& drafts);
+                          const std::vector<EventDraft>& drafts, const AlsoWrite& also_write = {});
 
   // Builds an event on the room's current forward extremities, authorises it against the
   // current state, signs and persists it. Throws ApiError (403 M_FORBIDDEN, 404, 413).
@@ -116,8 +123,25 @@ class RoomEngine {
     std::set<std::string> invited;  // and invite (both written under both mutexes)
   };
 
+  // An event on its way to the database: what its write holds, and what the room becomes.
+  struct StagedEvent {
+    std::shared_ptr<Event> event;
+    StatePtr new_state;
+    std::int64_t depth = 0;
+    std::string membership;
+    std::shared_ptr<Event> redacted_target;
+  };
+
+  void build_stream_index();
   std::shared_ptr<Room> load_room(const std::string& room_id);
-  EventPtr persist(Room& room, std::shared_ptr<Event> event, bool is_new_room);
+  EventPtr persist(Room& room, std::shared_ptr<Event> event);
+  // Adds the event's rows to `batch` at stream `position`; finds replaced state with find_event.
+  StagedEvent stage(const Room& room, std::shared_ptr<Event> event, storage::WriteBatch& batch, std::uint64_t position,
+                    const std::function<EventPtr(std::string_view)>& find_event);
+  // Moves the room's in-memory view past the event (once written, or for a room no one sees yet).
+  void apply_to_room(Room& room, const StagedEvent& staged);
+  // After the write: caches the event and tells the listeners once its position is visible.
+  void publish(const Room& room, const StagedEvent& staged, StreamTracker::Slot& slot);
   std::shared_ptr<Event> build_event(Room& room, const EventDraft& draft);
   bool is_local_self_join(const EventDraft& draft) const;
   std::string join_rule(const StatePtr& state);
@@ -134,7 +158,7 @@ class RoomEngine {
   const ServerIdentity& identity_;
   StreamTracker& stream_;
   StateStore& states_;
-  Listener listener_;
+  std::vector<Listener> listeners_;
 
   std::mutex rooms_mutex_;
   std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
