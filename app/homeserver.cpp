@@ -1,4 +1,5 @@
 #include "app/homeserver.hpp"
+#include "homeserver/core/clock.hpp"
 
 #include <spdlog/spdlog.h>
 

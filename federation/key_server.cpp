@@ -1,4 +1,5 @@
 #include "federation/key_server.hpp"
+#include "homeserver/core/clock.hpp"
 
 #include "homeserver/core/json.hpp"
 #include "homeserver/core/random.hpp"

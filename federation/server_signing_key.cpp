@@ -1,19 +1,13 @@
 #include "federation/server_signing_key.hpp"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <sstream>
 
+#include "homeserver/core/private_file.hpp"
 #include "homeserver/core/random.hpp"
 #include "homeserver/events/base64.hpp"
 
@@ -24,49 +18,18 @@ namespace {
 // A key file is one short line; anything much longer is not one.
 constexpr std::size_t kMaxKeyFileBytes = 4096;
 
-[[noreturn]] void fail(const std::string& what, const std::string& path, int error) {
-  throw SigningKeyFileError(what + " " + path + ": " + std::strerror(error));
+// Errors of the file itself keep the signing key's own type, which stops the server (exit 5).
+template <typename Call>
+auto as_key_error(Call call) {
+  try {
+    return call();
+  } catch (const PrivateFileError& error) {
+    throw SigningKeyFileError(error.what());
+  }
 }
 
-// Closes on destruction; close() reports the error that a destructor would have to swallow.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int close() {
-    int result = ::close(fd_);
-    fd_ = -1;
-    return result;
-  }
-
- private:
-  int fd_;
-};
-
-// The bytes of the file, which must be a readable regular file.
 std::string read_key_file(const std::string& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) fail("cannot read signing key file", path, errno);
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) fail("cannot inspect signing key file", path, errno);
-  if (!S_ISREG(info.st_mode)) throw SigningKeyFileError("signing key file " + path + " is not a regular file");
-  std::string text;
-  std::array<char, 1024> chunk{};
-  while (text.size() <= kMaxKeyFileBytes) {
-    auto got = ::read(fd.get(), chunk.data(), chunk.size());
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) fail("cannot read signing key file", path, errno);
-    if (got == 0) break;
-    text.append(chunk.data(), static_cast<std::size_t>(got));
-  }
-  sodium_memzero(chunk.data(), chunk.size());
-  if (text.size() > kMaxKeyFileBytes) throw SigningKeyFileError("signing key file " + path + " is too large");
-  return text;
+  return as_key_error([&] { return read_private_file(path, kMaxKeyFileBytes, "signing key file"); });
 }
 
 bool is_key_version(const std::string& version) {
@@ -99,79 +62,29 @@ SigningKey parse_key_file(std::string text, const std::string& path) {
   return key;
 }
 
-void write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    auto written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) fail("cannot write signing key to", path, errno);
-    bytes.remove_prefix(static_cast<std::size_t>(written));
-  }
-}
-
-// Moves `from` to `to` unless `to` exists; false when it does.
-bool rename_without_replacing(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
-  if (errno == EEXIST) return false;
-  if (errno != EINVAL && errno != ENOSYS) fail("cannot rename signing key into place at", to, errno);
-  // A file system without RENAME_NOREPLACE: a hard link refuses to replace just the same.
-  if (::link(from.c_str(), to.c_str()) != 0) {
-    if (errno == EEXIST) return false;
-    fail("cannot move signing key into place at", to, errno);
-  }
-  if (::unlink(from.c_str()) != 0) fail("cannot remove", from, errno);
-  return true;
-}
-
-void sync_directory(const std::string& directory) {
-  FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) fail("cannot open data directory", directory, errno);
-  if (::fsync(fd.get()) != 0) fail("cannot fsync data directory", directory, errno);
-  if (fd.close() != 0) fail("cannot close data directory", directory, errno);
-}
-
 // Writes a new key; returns false when another process put a key file in place first.
 bool create_key_file(const SigningKey& key, const std::string& version, const std::string& path,
                      const std::string& directory) {
-  auto temporary = path + ".tmp";
-  // A temporary file left by a crash before the rename holds a key nobody used yet.
-  if (::unlink(temporary.c_str()) != 0 && errno != ENOENT) fail("cannot remove stale", temporary, errno);
-  // Private from its first byte: O_EXCL also refuses to follow a symlink planted at the name.
-  FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (fd.get() < 0) fail("cannot create", temporary, errno);
+  auto seed = key.seed();
+  auto line = "ed25519 " + version + " " + base64_encode(seed) + "\n";
+  sodium_memzero(seed.data(), seed.size());
   try {
-    auto seed = key.seed();
-    auto line = "ed25519 " + version + " " + base64_encode(seed) + "\n";
-    sodium_memzero(seed.data(), seed.size());
-    try {
-      write_all(fd.get(), line, temporary);
-    } catch (...) {
-      sodium_memzero(line.data(), line.size());
-      throw;
-    }
+    bool created = as_key_error([&] { return create_private_file(path, directory, line, "signing key"); });
     sodium_memzero(line.data(), line.size());
-    if (::fsync(fd.get()) != 0) fail("cannot fsync", temporary, errno);
-    if (fd.close() != 0) fail("cannot close", temporary, errno);
-    if (!rename_without_replacing(temporary, path)) {
-      ::unlink(temporary.c_str());
-      return false;
-    }
+    return created;
   } catch (...) {
-    ::unlink(temporary.c_str());
+    sodium_memzero(line.data(), line.size());
     throw;
   }
-  sync_directory(directory);
-  return true;
 }
 
 }  // namespace
 
 SigningKey load_or_create_signing_key(const std::string& data_dir) {
   const auto path = (std::filesystem::path(data_dir) / "signing.key").string();
-  // lstat, not exists(): a dangling symlink or a file we may not read is a key that is there
-  // but unusable, and must stop the server rather than be replaced.
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) == 0) return parse_key_file(read_key_file(path), path);
-  if (errno != ENOENT) fail("cannot inspect signing key file", path, errno);
+  // A key that is there but unusable stops the server rather than being replaced.
+  if (as_key_error([&] { return private_file_present(path, "signing key file"); }))
+    return parse_key_file(read_key_file(path), path);
   auto version = "a_" + random_letters(4);
   auto key = SigningKey::generate("ed25519:" + version);
   if (create_key_file(key, version, path, data_dir)) return key;

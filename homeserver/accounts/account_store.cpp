@@ -1,4 +1,5 @@
 #include "homeserver/accounts/account_store.hpp"
+#include "homeserver/core/clock.hpp"
 
 #include <algorithm>
 

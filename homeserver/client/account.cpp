@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "homeserver/client/deactivation.hpp"
+#include "homeserver/core/clock.hpp"
 #include "homeserver/client/password_auth.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"

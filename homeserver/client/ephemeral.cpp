@@ -1,6 +1,7 @@
 // Typing notifications, receipts and read markers (modules/typing_notifications.md,
 // receipts.md, read_markers.md).
 #include "homeserver/client/room_access.hpp"
+#include "homeserver/core/clock.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/random.hpp"

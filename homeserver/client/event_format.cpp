@@ -1,4 +1,5 @@
 #include "homeserver/client/event_format.hpp"
+#include "homeserver/core/clock.hpp"
 
 #include "homeserver/core/json.hpp"
 #include "homeserver/core/random.hpp"

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "homeserver/client/routes.hpp"
+#include "homeserver/core/clock.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/random.hpp"

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "homeserver/client/event_format.hpp"
+#include "homeserver/core/clock.hpp"
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"

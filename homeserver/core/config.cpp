@@ -62,7 +62,7 @@ void read_registration_tokens(const YAML::Node& node, std::vector<RegistrationTo
 
 const std::vector<std::string> kTopLevelKeys = {
     "server_name", "listen", "data_dir", "public_baseurl", "federation_delegate", "registration", "rate_limits",
-    "rooms", "limits", "password_hashing", "threads", "storage", "log_level"};
+    "rooms", "limits", "password_hashing", "threads", "storage", "log_level", "admins", "appservices", "housing"};
 }  // namespace
 
 std::string Config::base_url() const {
@@ -110,6 +110,22 @@ Config load_config_file(const std::string& path, Config config) {
     read(registration, "enabled", config.registration_enabled, "registration.");
     read_registration_tokens(registration["tokens"], config.registration_tokens);
     read(registration, "shared_secret", config.registration_shared_secret, "registration.");
+  }
+  read(root, "admins", config.admins, "");
+  read(root, "appservices", config.appservice_files, "");
+  if (auto housing = root["housing"]) {
+    auto& target = config.housing;
+    read(housing, "registry_files", target.registry_files, "housing.");
+    read(housing, "appservice_id", target.appservice_id, "housing.");
+    read(housing, "bot_localpart", target.bot_localpart, "housing.");
+    read(housing, "notices_localpart", target.notices_localpart, "housing.");
+    read(housing, "neighbourhood_metres", target.neighbourhood_metres, "housing.");
+    read(housing, "verification_valid_days", target.verification_valid_days, "housing.");
+    read(housing, "reminder_days", target.reminder_days, "housing.");
+    read(housing, "code_valid_days", target.code_valid_days, "housing.");
+    read(housing, "failed_redemptions", target.failed_redemptions, "housing.");
+    read(housing, "failed_redemption_window_s", target.failed_redemption_window_s, "housing.");
+    read(housing, "codes_file", target.codes_file, "housing.");
   }
   if (auto rates = root["rate_limits"]) {
     read(rates, "enabled", config.rate_limits_enabled, "rate_limits.");
@@ -161,6 +177,12 @@ void validate_config(const Config& config) {
     throw ConfigError("log_level '" + config.log_level + "' is not one of trace, debug, info, warn, error");
   for (auto rate : {config.rate_per_user, config.rate_per_address, config.rate_login, config.rate_failed_login})
     if (rate.per_second <= 0 || rate.burst < 1) throw ConfigError("rate limits need per_second > 0 and burst >= 1");
+  for (const auto& admin : config.admins)
+    if (!is_valid_user_id(admin)) throw ConfigError("admins: '" + admin + "' is not a user id");
+  if (config.housing.neighbourhood_metres < 0) throw ConfigError("housing.neighbourhood_metres must be >= 0");
+  if (config.housing.verification_valid_days < 1) throw ConfigError("housing.verification_valid_days must be >= 1");
+  if (config.housing.code_valid_days < 1) throw ConfigError("housing.code_valid_days must be >= 1");
+  if (config.housing.failed_redemptions < 1) throw ConfigError("housing.failed_redemptions must be >= 1");
   for (std::size_t i = 0; i < config.registration_tokens.size(); ++i) {
     const auto& token = config.registration_tokens[i];
     if (token.token.empty()) throw ConfigError("registration.tokens: a token must not be empty");

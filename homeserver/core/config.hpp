@@ -32,6 +32,28 @@ struct Config {
   bool registration_enabled = true;
   std::vector<RegistrationTokenConfig> registration_tokens;  // when non-empty, registration needs one
   std::string registration_shared_secret;        // enables /_synapse/admin/v1/register
+  std::vector<std::string> admins;               // users who are server admins besides the flagged ones
+  std::vector<std::string> appservice_files;     // registrations (YAML), config `appservices` + --appservice
+
+  // The housing part (docs/housing.md). Registry files are imported at start, like the admin
+  // import; the embedded default imports the demo region.
+  struct Housing {
+    std::vector<std::string> registry_files;
+    std::string appservice_id = "domovoy-housing";  // the registration with read access to the registry
+    std::string bot_localpart = "domovoy";          // the server-owned user that creates and owns the rooms
+    std::string notices_localpart = "domovoy-notices";  // the server notices user (reminders in a DM)
+    double neighbourhood_metres = 500;
+    unsigned verification_valid_days = 365;
+    std::vector<unsigned> reminder_days = {30, 7};  // before a verification lapses
+    unsigned code_valid_days = 90;
+    unsigned failed_redemptions = 5;         // per user per window; stays on under --no-rate-limits
+    unsigned failed_redemption_window_s = 600;
+    std::string codes_file;                  // demo: where fresh codes are written at start
+  } housing;
+
+  // Not a config key: the secret `domovoy admin` signs requests with (registration.shared_secret
+  // when set, otherwise <data_dir>/operator.secret, made at first start).
+  std::string operator_secret;
 
   bool rate_limits_enabled = true;
   RateLimitConfig rate_per_user{20, 200};

@@ -8,6 +8,5 @@ namespace domovoy {
 std::string random_token(std::size_t bytes = 32);
 // Random string of [A-Za-z] letters, for device ids and room-id localparts.
 std::string random_letters(std::size_t count);
-std::int64_t now_ms();
 
 }  // namespace domovoy

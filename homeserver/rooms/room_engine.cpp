@@ -1,4 +1,5 @@
 #include "homeserver/rooms/room_engine.hpp"
+#include "homeserver/core/clock.hpp"
 
 #include <spdlog/spdlog.h>
 

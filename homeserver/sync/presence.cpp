@@ -1,4 +1,5 @@
 #include "homeserver/sync/presence.hpp"
+#include "homeserver/core/clock.hpp"
 
 #include "homeserver/core/random.hpp"
 
