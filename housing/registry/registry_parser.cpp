@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
 #include "housing/registry/iso_date.hpp"
 #include "housing/registry/json_reader.hpp"
@@ -312,7 +313,16 @@ Registry registry_from_json(const json::value& document, const RegistryParseOpti
 }
 
 Registry parse_registry(std::string_view text, const RegistryParseOptions& options) {
-  return registry_from_json(parse_untrusted_json(text), options);
+  json::value document;
+  try {
+    document = parse_untrusted_json(text);
+  } catch (const ApiError& error) {
+    // The core parser's M_BAD_JSON (a number such as 1e400, infinite as a double) names no
+    // value: the message still starts with a path, the document's.
+    if (error.errcode() == "M_BAD_JSON") fail_bad_json("", error.what());
+    throw;
+  }
+  return registry_from_json(document, options);
 }
 
 }  // namespace domovoy::housing

@@ -1,8 +1,8 @@
 #pragma once
 // Reads and validates a registry file (docs/housing.md, "Registry file format"). Every error is
-// an ApiError with status 400 whose message starts with the JSON path of the value at fault,
-// for example "buildings[3].apartments[17].owners: shares sum to 5/6, not 1":
-//   M_NOT_JSON       the text is not JSON
+// an ApiError with status 400 whose message starts with the JSON path of the value at fault
+// ("$" for the document), for example "buildings[3].apartments[17].owners: shares sum to 5/6, not 1":
+//   M_NOT_JSON       the text is not JSON (no path: there is no value to point at)
 //   M_BAD_JSON       a key is missing or unknown, or a value has the wrong JSON type
 //   M_INVALID_PARAM  a value of the right type breaks a rule of the format
 // The first error found is reported.

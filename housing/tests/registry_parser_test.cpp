@@ -156,6 +156,14 @@ TEST(RegistryParser, TextThatIsNotJsonIsMNotJson) {
     EXPECT_EQ(refusal_of([&] { return parse_registry(text); }).errcode, "M_NOT_JSON") << text;
 }
 
+TEST(RegistryParser, AnInfiniteNumberIsBadJsonOfTheDocument) {
+  std::string text = kValid;
+  text.replace(text.find("59.93861"), 8, "1e400");
+  auto refused = refusal_of([&] { return parse_registry(text); });
+  EXPECT_EQ(refused.errcode, "M_BAD_JSON");
+  EXPECT_TRUE(refused.message.starts_with("$: ")) << refused.message;
+}
+
 TEST(RegistryParser, DocumentMustBeAnObject) {
   expect_refused(json::parse("[]"), "M_BAD_JSON", "$", "must be an object");
 }
