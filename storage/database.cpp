@@ -21,6 +21,8 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "roomstream_receipt",  "userstream_accountdata",
     "usertoken_deviceid",  "registrationtoken_uses",
     "stream_eventid",      "consumer_position",   "roomalias_flag",       "creationkey_roomid",
+    "registry_entry",      "codehash_code",       "userverification_verification", "buildingresident_flag",
+    "expiry_verification", "verificationrequest_request", "housing_pending",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -38,7 +40,8 @@ using Migration = void (*)(rocksdb::DB&);
 // still moves so that an older binary refuses this directory by its version.
 void add_index_tables(rocksdb::DB&) {}
 
-// 2 -> 3 adds stream_eventid, consumer_position, roomalias_flag and creationkey_roomid, empty
+// 2 -> 3 adds stream_eventid, consumer_position, roomalias_flag, creationkey_roomid and the
+// housing tables (registry_entry ... housing_pending, empty until a registry is imported), empty
 // like the others: the room engine derives stream_eventid from roomstream_eventid and the room
 // directory derives roomalias_flag from alias_roomid, each once, behind a meta flag.
 void add_stream_tables(rocksdb::DB&) {}

@@ -44,6 +44,13 @@ enum class Table : std::size_t {
   consumer_position,     // consumer name -> be64(last stream position it has handled), and its pending work
   roomalias_flag,        // room id \0 alias -> "" (the aliases of a room, beside alias_roomid)
   creationkey_roomid,    // idempotency key of a room created by the server itself -> room id
+  registry_entry,        // "region" | "building\0<id>" | "rooms\0<building id>" | ... -> JSON (housing registry)
+  codehash_code,         // sha256(normalised verification code) -> {building_id, apartment, role, expires_at, used_by}
+  userverification_verification,  // user \0 building id \0 apartment -> verification (JSON)
+  buildingresident_flag,  // building id \0 user \0 apartment -> "" (residents of a building)
+  expiry_verification,   // be64(expires_at ms) \0 user \0 building \0 apartment -> "" (expiry order)
+  verificationrequest_request,  // request id -> request for the council chair (JSON)
+  housing_pending,       // "user\0<id>" | "building\0<id>" -> "" : membership or provisioning work not yet done
   count_
 };
 

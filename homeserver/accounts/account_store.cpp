@@ -95,16 +95,19 @@ std::optional<Account> AccountStore::find(const std::string& user_id) const {
 
 bool AccountStore::create(const std::string& user_id, const std::string& password_hash, bool admin,
                           storage::WriteBatch also) {
-  std::lock_guard lock(lock_for(user_id));
-  if (exists(user_id)) return false;
-  Account account;
-  account.user_id = user_id;
-  account.password_hash = password_hash;
-  account.admin = admin;
-  account.displayname = std::string(user_id.substr(1, user_id.find(':') - 1));
-  account.created_ts = now_ms();
-  put_account(also, account);
-  database_.write(std::move(also));
+  {
+    std::lock_guard lock(lock_for(user_id));
+    if (exists(user_id)) return false;
+    Account account;
+    account.user_id = user_id;
+    account.password_hash = password_hash;
+    account.admin = admin;
+    account.displayname = std::string(user_id.substr(1, user_id.find(':') - 1));
+    account.created_ts = now_ms();
+    put_account(also, account);
+    database_.write(std::move(also));
+  }
+  for (const auto& listener : creation_listeners_) listener(user_id);
   return true;
 }
 

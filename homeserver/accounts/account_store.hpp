@@ -57,6 +57,11 @@ class AccountStore {
   // or neither does.
   bool create(const std::string& user_id, const std::string& password_hash, bool admin = false,
               storage::WriteBatch also = {});
+  // Told of each account created (after its write), while the server is assembled: housing
+  // joins staff named in the registry before they registered.
+  void add_creation_listener(std::function<void(const std::string& user_id)> listener) {
+    creation_listeners_.push_back(std::move(listener));
+  }
   // Read-modify-write of one account's profile fields, serialised with every other change to
   // the user. Returns the account as saved, or nullopt when it does not exist.
   std::optional<Account> update(const std::string& user_id, const std::function<void(Account&)>& change);
@@ -116,6 +121,7 @@ class AccountStore {
   // Per-user serialisation of read-modify-writes without a mutex per user: a user always maps
   // to the same stripe, and an operation holds exactly one stripe, so none can deadlock.
   std::array<std::mutex, 64> user_locks_;
+  std::vector<std::function<void(const std::string&)>> creation_listeners_;
 
   // Every authenticated request resolves its token: keep the answers in memory. Entries are
   // dropped when their token is revoked, so the cache never outlives a logout.

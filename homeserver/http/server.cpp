@@ -312,6 +312,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
+  std::size_t largest_body_limit() const {
+    auto largest = limits.max_body_bytes;
+    for (const auto& [prefix, limit] : limits.body_limits_by_prefix) largest = std::max(largest, limit);
+    return largest;
+  }
+  std::size_t body_limit_for(std::string_view target) const {
+    for (const auto& [prefix, limit] : limits.body_limits_by_prefix)
+      if (target.substr(0, prefix.size()) == prefix) return limit;
+    return limits.max_body_bytes;
+  }
+
   asio::awaitable<void> serve_connection(beast::tcp_stream stream, std::string remote) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
@@ -319,7 +330,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     while (true) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(limits.max_body_bytes);
+      parser.body_limit(largest_body_limit());
       stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
       co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       // Refused before the body is read: whatever follows this head cannot be delimited.
@@ -345,6 +356,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         break;
       }
       first = false;
+      if (!ec) {
+        // The head is read: now the limit of this path applies (a Content-Length is checked here,
+        // a chunked body as it arrives).
+        auto limit = body_limit_for(parser.get().target());
+        auto declared = parser.content_length();
+        if (declared && *declared > limit) ec = bhttp::error::body_limit;
+        else parser.body_limit(limit);
+      }
       if (!ec) {
         stream.expires_after(limits.body_timeout);
         co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));

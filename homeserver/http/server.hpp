@@ -18,6 +18,9 @@ namespace domovoy::http {
 
 struct ServerLimits {
   std::size_t max_body_bytes = 65536;
+  // Larger bodies for the paths that need them (the registry import, later media uploads):
+  // (path prefix, limit); the first matching prefix decides.
+  std::vector<std::pair<std::string, std::size_t>> body_limits_by_prefix;
   std::size_t max_header_bytes = 16384;
   std::chrono::seconds header_timeout{30};
   std::chrono::seconds body_timeout{60};

@@ -181,6 +181,7 @@ EventPtr RoomService::change_membership(const std::string& room_id, const std::s
   if (membership == "leave" && target != sender && current != "join" && current != "invite" && current != "knock" &&
       current != "ban")
     throw forbidden(target + " is not in the room");
+  if (gate_) gate_(room_id, sender, target, membership);
   return engine_.send(room_id, EventDraft{"m.room.member", target, sender, std::move(content), {}, {}});
 }
 

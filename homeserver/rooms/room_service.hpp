@@ -79,6 +79,12 @@ class RoomService {
   boost::json::object own_member_content(const std::string& user_id, const std::string& membership,
                                          std::optional<std::string> reason) const;
 
+  // A policy over membership changes that clients ask for (housing: the building's rooms admit
+  // only those entitled). It throws ApiError to refuse; set while the server is assembled.
+  using MembershipGate = std::function<void(const std::string& room_id, const std::string& sender,
+                                            const std::string& target, const std::string& membership)>;
+  void set_membership_gate(MembershipGate gate) { gate_ = std::move(gate); }
+
   RoomEngine& engine() { return engine_; }
   RoomDirectory& directory() { return directory_; }
 
@@ -91,6 +97,7 @@ class RoomService {
   RoomDirectory& directory_;
   std::string server_name_;
   ProfileOf profile_of_;
+  MembershipGate gate_;
   std::mutex keyed_creation_mutex_;  // one creation per idempotency key at a time
 };
 
