@@ -5,13 +5,18 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "federation/key_server.hpp"
 #include "federation/server_signing_key.hpp"
+#include "homeserver/admin/admin_auth.hpp"
+#include "homeserver/admin/server_admin.hpp"
 #include "homeserver/client/deactivation.hpp"
 #include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
 #include "homeserver/core/random.hpp"
 #include "homeserver/http/server.hpp"
+#include "housing/api/housing_routes.hpp"
 
 namespace domovoy {
 
@@ -40,6 +45,11 @@ struct Homeserver::Parts {
   boost::asio::thread_pool blocking_pool;
   boost::asio::thread_pool sync_pool;
   ClientServices services;
+  housing::RegistryStore housing_registry;
+  housing::VerificationStore housing_verifications;
+  housing::Provisioner provisioner;
+  housing::VerificationService verification;
+  housing::HousingServices housing;
   http::Router router;
   http::Server server;
   std::vector<std::thread> threads;
@@ -52,6 +62,8 @@ struct Homeserver::Parts {
   static http::ServerLimits limits_of(const Config& config) {
     http::ServerLimits limits;
     limits.max_body_bytes = config.max_body_bytes;
+    // A region's registry file is megabytes; it is the operators' endpoint only.
+    limits.body_limits_by_prefix.push_back({"/_domovoy/admin/v1/registry", std::max<std::size_t>(config.max_body_bytes, 64u << 20)});
     limits.max_connections = config.max_connections;
     limits.max_connections_per_address = config.max_connections_per_address;
     limits.header_timeout = std::chrono::seconds(config.header_timeout_s);
@@ -74,8 +86,27 @@ struct Homeserver::Parts {
     return rate_limits;
   }
 
+  void import_registry_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read registry file " + path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+      auto result = housing::import_registry(housing, text);
+      spdlog::info("registry {}: {} buildings, {} apartments, {} rooms created", path, result.buildings,
+                   result.apartments, result.created_rooms);
+    } catch (const ApiError& error) {
+      throw std::runtime_error("registry file " + path + ": " + error.what());
+    }
+  }
+
+  static Config with_operator_secret(Config config) {
+    std::filesystem::create_directories(config.data_dir);
+    config.operator_secret = load_or_create_operator_secret(config);
+    return config;
+  }
+
   explicit Parts(Config config_in)
-      : config(std::move(config_in)),
+      : config(with_operator_secret(std::move(config_in))),
         database(open_database(config)),
         identity{config.server_name, federation::load_or_create_signing_key(config.data_dir)},
         stream(*database),
@@ -102,6 +133,11 @@ struct Homeserver::Parts {
         services{config,         rooms, directory, room_service, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
                  registration_tokens,           blocking_pool},
+        housing_registry(*database),
+        housing_verifications(*database),
+        provisioner(config, room_service, accounts, housing_registry, housing_verifications),
+        verification(config, housing_registry, housing_verifications, provisioner, room_service),
+        housing{housing_registry, housing_verifications, provisioner, verification},
         server(io, blocking_pool, router,
                [this](const std::string& token) -> std::optional<http::Session> {
                  auto owner = accounts.resolve_token(token);
@@ -128,8 +164,20 @@ struct Homeserver::Parts {
     register_push_rule_routes(router, services);
     register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);
+    register_server_admin_routes(router, services);
+    housing::register_housing_routes(router, services, housing);
+    room_service.set_membership_gate([this](const std::string& room_id, const std::string& sender,
+                                            const std::string& target, const std::string& membership) {
+      provisioner.check_membership(room_id, sender, target, membership);
+    });
+    accounts.add_creation_listener([this](const std::string& user_id) { provisioner.reconcile_user(user_id); });
+    test_clock::on_set([this] { verification.sweep(); });
     // Before listening: a deactivation interrupted by a crash finishes its room leaves first.
     finish_deactivations(services);
+    // Then housing: what a crash left half-provisioned, then the registry files of the config.
+    provisioner.start();
+    for (const auto& file : config.housing.registry_files) import_registry_file(file);
+    verification.start_sweeper();
   }
 };
 

@@ -12,6 +12,7 @@
 
 #include "federation/server_signing_key.hpp"
 #include "app/homeserver.hpp"
+#include "homeserver/core/clock.hpp"
 #include "storage/database.hpp"
 
 namespace {
@@ -83,6 +84,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   std::string config_file, server_name, listen, data_dir, log_level;
   bool no_rate_limits = false;
+  bool use_test_clock = false;
+  std::vector<std::string> appservice_files;
   auto* serve_command = app.add_subcommand("serve", "Run the homeserver (the default)");
   for (auto* command : {&app, serve_command}) {
     command->add_option("--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
@@ -91,6 +94,10 @@ int main(int argc, char** argv) {
     command->add_option("--data-dir", data_dir, "Directory of the database and signing key");
     command->add_option("--log-level", log_level, "trace, debug, info, warn, error");
     command->add_flag("--no-rate-limits", no_rate_limits, "Disable rate limiting (benchmarks, load tests)");
+    command->add_flag("--test-clock", use_test_clock,
+                      "Let admins set the server's clock (PUT /_domovoy/admin/v1/test/clock); for tests only");
+    command->add_option("--appservice", appservice_files, "Appservice registration file (repeatable)")
+        ->check(CLI::ExistingFile);
   }
   CLI11_PARSE(app, argc, argv);
 
@@ -102,10 +109,15 @@ int main(int argc, char** argv) {
     if (!data_dir.empty()) config.data_dir = data_dir;
     if (!log_level.empty()) config.log_level = log_level;
     if (no_rate_limits) config.rate_limits_enabled = false;
+    for (const auto& file : appservice_files) config.appservice_files.push_back(file);
     validate_config(config);
   } catch (const ConfigError& error) {
     std::cerr << "domovoy: bad configuration: " << error.what() << "\n";
     return 2;
+  }
+  if (use_test_clock) {
+    test_clock::enable();
+    std::cerr << "domovoy: WARNING: running on a test clock that admins may move; never use this in production\n";
   }
   try {
     return serve(config);

@@ -9,7 +9,7 @@
 // - An appservice's sender user (@sender_localpart:server_name) counts as in its users namespace
 //   and as claimed exclusively by it.
 // - Alias and room namespaces are not limited to this server.
-// Regexes match the whole id (namespace_matches in registration.hpp).
+// Regexes match from the start of the id, as in Synapse (namespace_matches in registration.hpp).
 //
 // Immutable after construction except for the match caches, so every method may be called from
 // any thread. The Registration pointers it hands out live as long as the registry.

@@ -226,7 +226,9 @@ std::vector<Registration> load_registrations(const std::vector<std::string>& pat
 
 bool namespace_matches(const Namespace& entry, std::string_view value) {
   if (value.size() > kMaxIdentifierBytes) return false;
-  return std::regex_match(value.begin(), value.end(), entry.compiled);
+  // Anchored at the start only, as Synapse matches (Python's re.match): registrations written
+  // for Synapse, such as "@_irc_[a-z]+", keep claiming "@_irc_bob:server" here.
+  return std::regex_search(value.begin(), value.end(), entry.compiled, std::regex_constants::match_continuous);
 }
 
 std::string sender_user_id(const Registration& registration, std::string_view server_name) {

@@ -57,9 +57,9 @@ void check_distinct(const std::vector<Registration>& registrations);
 // Reads every file, in order, then check_distinct.
 std::vector<Registration> load_registrations(const std::vector<std::string>& paths);
 
-// Whether `value` is in the namespace: the regex must match the whole of `value`
-// (std::regex_match), so "@_irc_.*" covers "@_irc_bob:example.org" but "@_irc_" alone covers
-// nothing longer than itself. Values longer than 255 bytes, the limit of every Matrix identifier,
+// Whether `value` is in the namespace: the regex must match from the start of `value`, as
+// Synapse's re.match does, so "@_irc_" and "@_irc_.*" both cover "@_irc_bob:example.org", and
+// "_irc_" covers nothing (no search inside the id); end with "$" to pin the end. Values longer than 255 bytes, the limit of every Matrix identifier,
 // never match (libstdc++'s regex recurses per character).
 bool namespace_matches(const Namespace& entry, std::string_view value);
 

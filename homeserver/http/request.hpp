@@ -22,6 +22,7 @@ struct Request {
   std::string user_id;
   std::string device_id;
   std::string access_token_hash;
+  std::string appservice_id;  // set when the token is an appservice's as_token
 
   std::optional<std::string> query_param(const std::string& name) const;
   std::vector<std::string> query_params(const std::string& name) const;

@@ -114,6 +114,10 @@ std::vector<EventDraft> RoomService::creation_drafts(const RoomCreation& creatio
   return drafts;
 }
 
+std::optional<std::string> RoomService::keyed_room(const std::string& idempotency_key) const {
+  return database_.get(storage::Table::creationkey_roomid, idempotency_key);
+}
+
 CreatedRoom RoomService::create_room(const RoomCreation& creation) {
   if (!creation.version) throw ApiError(400, "M_UNSUPPORTED_ROOM_VERSION", "No room version given");
   std::unique_lock<std::mutex> keyed_lock;

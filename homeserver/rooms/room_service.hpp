@@ -68,6 +68,8 @@ class RoomService {
   // Creates the room, its aliases and its directory entry in one durable write. Throws ApiError:
   // 400 M_ROOM_IN_USE for a taken alias, 400 M_INVALID_ROOM_STATE for refused initial state.
   CreatedRoom create_room(const RoomCreation& creation);
+  // The room a keyed creation made, if any.
+  std::optional<std::string> keyed_room(const std::string& idempotency_key) const;
 
   // Sends `sender`'s change of `target`'s membership with `content` (which carries
   // `membership`). Throws ApiError: 400 for an unknown membership, 404 for an unknown invitee

@@ -290,7 +290,7 @@ TEST(AppserviceRegistration, RefusesTwoRegistrationsSharingAnIdOrToken) {
   }
 }
 
-TEST(AppserviceRegistration, NamespaceRegexesMatchTheWholeId) {
+TEST(AppserviceRegistration, NamespaceRegexesAreAnchoredAtTheStartAsInSynapse) {
   auto registration =
       parse_registration(Document{}
                              .set("namespaces",
@@ -305,7 +305,7 @@ TEST(AppserviceRegistration, NamespaceRegexesMatchTheWholeId) {
   ASSERT_EQ(users.size(), 4u);
   EXPECT_TRUE(namespace_matches(users[0], "@_irc_bob:example.org"));
   EXPECT_FALSE(namespace_matches(users[0], "@alice:example.org"));
-  EXPECT_FALSE(namespace_matches(users[1], "@_irc_bob:example.org")) << "a prefix is not enough";
+  EXPECT_TRUE(namespace_matches(users[1], "@_irc_bob:example.org")) << "Synapse's re.match: a prefix is enough";
   EXPECT_TRUE(namespace_matches(users[1], "@_irc_"));
   EXPECT_TRUE(namespace_matches(users[2], "@telegram_42:example.org")) << "explicit anchors are harmless";
   EXPECT_FALSE(namespace_matches(users[2], "@telegram_42:example.org.evil"));

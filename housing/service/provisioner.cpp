@@ -125,6 +125,7 @@ std::string Provisioner::neighbourhood_of(const std::string& building_id) const 
 std::string Provisioner::create_room(const std::string& key, const std::string& alias, const std::string& name,
                                      const std::string& topic, bool space, const std::string& parent,
                                      bool announcements) {
+  if (auto existing = rooms_.keyed_room(key)) return *existing;
   RoomCreation creation;
   creation.creator = bot_user_id_;
   creation.version = find_room_version(config_.default_room_version);

@@ -3,6 +3,7 @@
 // the region, its management companies and buildings as imported, and the rooms provisioned
 // for each building. Kept whole in memory (a region is thousands of buildings, not millions)
 // and swapped as a unit after each durable write, so readers never see half an import.
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
