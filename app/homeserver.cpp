@@ -10,6 +10,7 @@
 #include "federation/key_server.hpp"
 #include "federation/server_signing_key.hpp"
 #include "homeserver/admin/admin_auth.hpp"
+#include "homeserver/appservice/appservice_auth.hpp"
 #include "homeserver/admin/server_admin.hpp"
 #include "homeserver/client/deactivation.hpp"
 #include "homeserver/client/routes.hpp"
@@ -30,6 +31,7 @@ struct Homeserver::Parts {
   RoomDirectory directory;
   AccountStore accounts;
   RoomService room_service;
+  std::unique_ptr<appservice::AppserviceRegistry> appservices;
   PasswordHasher passwords;
   FailedLoginLimiter failed_logins;
   RegistrationTokens registration_tokens;
@@ -120,6 +122,8 @@ struct Homeserver::Parts {
                        if (!account) return std::nullopt;
                        return MemberProfile{account->displayname, account->avatar_url};
                      }),
+        appservices(std::make_unique<appservice::AppserviceRegistry>(
+            appservice::load_registrations(config.appservice_files), config.server_name)),
         passwords(password_hashing_of(config)),
         failed_logins({config.rate_failed_login.per_second, config.rate_failed_login.burst}, config.rate_limits_enabled),
         registration_tokens(*database, config.registration_tokens, &now_ms),
@@ -130,7 +134,7 @@ struct Homeserver::Parts {
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
         sync_pool(config.sync_threads ? config.sync_threads : std::max(1u, std::thread::hardware_concurrency())),
-        services{config,         rooms, directory, room_service, accounts,      account_data, filters,        receipts,     typing,
+        services{config,         rooms, directory, room_service, *appservices, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
                  registration_tokens,           blocking_pool},
         housing_registry(*database),
@@ -139,13 +143,13 @@ struct Homeserver::Parts {
         verification(config, housing_registry, housing_verifications, provisioner, room_service),
         housing{housing_registry, housing_verifications, provisioner, verification},
         server(io, blocking_pool, router,
-               [this](const std::string& token) -> std::optional<http::Session> {
+               [this](const std::string& token, const http::Request& request) -> std::optional<http::Session> {
                  auto owner = accounts.resolve_token(token);
-                 if (!owner) return std::nullopt;
+                 if (!owner) return appservice::appservice_session(*appservices, accounts, token, request);
                  return http::Session{owner->user_id, owner->device_id, owner->token_hash};
                },
                limits_of(config), rate_limits_of(config),
-               [this](const std::string& token) -> std::optional<http::Session> {
+               [this](const std::string& token, const http::Request&) -> std::optional<http::Session> {
                  auto owner = accounts.cached_token(token);
                  if (!owner) return std::nullopt;
                  return http::Session{owner->user_id, owner->device_id, owner->token_hash};
@@ -174,6 +178,13 @@ struct Homeserver::Parts {
     test_clock::on_set([this] { verification.sweep(); });
     // Before listening: a deactivation interrupted by a crash finishes its room leaves first.
     finish_deactivations(services);
+    // Every appservice's sender exists from the start (it needs no registration of its own).
+    for (const auto* registration : appservices->all()) {
+      const auto& sender = appservices->sender_user_id(*registration);
+      if (!accounts.exists(sender)) accounts.create(sender, "");
+    }
+    if (const auto* housing_service = appservices->find_by_id(config.housing.appservice_id))
+      provisioner.set_housing_bots({appservices->sender_user_id(*housing_service)});
     // Then housing: what a crash left half-provisioned, then the registry files of the config.
     provisioner.start();
     for (const auto& file : config.housing.registry_files) import_registry_file(file);

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "federation/server_signing_key.hpp"
+#include "homeserver/appservice/registration.hpp"
 #include "app/homeserver.hpp"
 #include "homeserver/core/clock.hpp"
 #include "storage/database.hpp"
@@ -39,6 +40,9 @@ int serve(const Config& config) {
   std::unique_ptr<Homeserver> server;
   try {
     server = std::make_unique<Homeserver>(config);
+  } catch (const appservice::RegistrationError& error) {
+    std::cerr << "domovoy: bad appservice registration: " << error.what() << "\n";
+    return 2;
   } catch (const storage::IncompatibleSchema& error) {
     std::cerr << "domovoy: refusing to start: " << error.what() << "\n";
     return 3;

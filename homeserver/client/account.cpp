@@ -10,6 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "homeserver/appservice/appservice_auth.hpp"
 #include "homeserver/client/deactivation.hpp"
 #include "homeserver/core/clock.hpp"
 #include "homeserver/client/password_auth.hpp"
@@ -110,11 +111,38 @@ std::string generated_user_id(ClientServices& services) {
   return user_id;
 }
 
+// type m.login.application_service (application-service-api "Server admin style permissions"):
+// a user of the appservice's namespace, no UIA, no password, even with registration closed.
+json::object register_appservice_user(ClientServices& services, const http::Request& request, const json::object& body) {
+  const auto* registration = appservice::appservice_of_request(services.appservices, request);
+  if (!registration) throw ApiError(401, "M_MISSING_TOKEN", "m.login.application_service needs the appservice's as_token");
+  auto username = optional_string(body, "username");
+  if (!username || username->empty()) throw missing_param("Missing 'username'");
+  auto user_id = checked_new_user_id(services, *username);
+  if (!services.appservices.user_in_namespace(*registration, user_id))
+    throw ApiError(400, "M_EXCLUSIVE", "User ID is not in the appservice's namespace");
+  if (!services.accounts.create(user_id, "")) throw ApiError(400, "M_USER_IN_USE", "User ID already taken");
+  json::object response{{"user_id", user_id}, {"home_server", services.config.server_name}};
+  if (!optional_bool(body, "inhibit_login").value_or(false)) {
+    auto token = services.accounts.issue_token(user_id, optional_string(body, "device_id"),
+                                               optional_string(body, "initial_device_display_name"),
+                                               request.remote_address);
+    if (!token) throw forbidden("The account was deactivated");
+    response["access_token"] = token->access_token;
+    response["device_id"] = token->device_id;
+  }
+  return response;
+}
+
 awaitable<http::Response> register_user(ClientServices& services, http::Request& request) {
   auto kind = request.query_param("kind").value_or("user");
   if (kind == "guest") throw ApiError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled");
   if (kind != "user") throw invalid_param("Unknown kind");
   auto body = request.json_body();
+  if (optional_string(body, "type").value_or("") == "m.login.application_service") {
+    auto appservice_register = [&] { return register_appservice_user(services, request, body); };
+    co_return http::Response::json(co_await http::run_blocking(services.blocking_pool, appservice_register));
+  }
   if (!services.config.registration_enabled) throw forbidden("Registration has been disabled");
   auto username = optional_string(body, "username");
   auto password = optional_string(body, "password").value_or("");
@@ -127,6 +155,8 @@ awaitable<http::Response> register_user(ClientServices& services, http::Request&
     if (username && !username->empty()) {
       user_id = checked_new_user_id(services, *username);
       if (services.accounts.exists(user_id)) throw ApiError(400, "M_USER_IN_USE", "User ID already taken");
+      if (services.appservices.exclusive_owner_of_user(user_id))
+        throw ApiError(400, "M_EXCLUSIVE", "User ID is reserved by an application service");
     }
     std::vector<UserInteractiveAuth::Flow> flows;
     if (!services.registration_tokens.required()) flows.push_back({"m.login.dummy"});
@@ -171,6 +201,21 @@ awaitable<http::Response> register_user(ClientServices& services, http::Request&
 awaitable<http::Response> login(ClientServices& services, http::Request& request) {
   auto body = request.json_body();
   auto type = required_string(body, "type");
+  if (type == "m.login.application_service") {
+    auto appservice_login = [&]() -> json::object {
+      const auto* registration = appservice::appservice_of_request(services.appservices, request);
+      if (!registration) throw ApiError(401, "M_MISSING_TOKEN", "m.login.application_service needs the appservice's as_token");
+      auto user_id = user_id_from_login(services, body);
+      if (!services.appservices.user_in_namespace(*registration, user_id) || !services.accounts.exists(user_id))
+        throw forbidden("The user is not a registered user of the appservice's namespace");
+      auto token = services.accounts.issue_token(user_id, optional_string(body, "device_id"),
+                                                 optional_string(body, "initial_device_display_name"),
+                                                 request.remote_address);
+      if (!token) throw forbidden("The account was deactivated");
+      return login_response(services, user_id, *token);
+    };
+    co_return http::Response::json(co_await http::run_blocking(services.blocking_pool, appservice_login));
+  }
   if (type != "m.login.password") throw ApiError(400, "M_UNKNOWN", "Unknown login type " + type);
   auto user_id = user_id_from_login(services, body);
   auto password = required_string(body, "password");
@@ -279,7 +324,8 @@ void register_account_routes(http::Router& router, ClientServices& services) {
              "login");
 
   router.add_client(verb::get, "/login", http::Auth::none, [](http::Request&) {
-    return http::Response::json(json::object{{"flows", json::array{json::object{{"type", "m.login.password"}}}}});
+    return http::Response::json(json::object{{"flows", json::array{json::object{{"type", "m.login.password"}},
+                                                                   json::object{{"type", "m.login.application_service"}}}}});
   });
 
   router.add_client_async(verb::post, "/login", http::Auth::none,

@@ -130,6 +130,7 @@ void register_directory_routes(http::Router& router, ClientServices& services) {
     auto body = request.json_body();
     auto room_id = required_string(body, "room_id");
     require_room(services, room_id);
+    require_alias_not_exclusive(services, request, alias);
     if (!services.directory.put_alias(alias, room_id, request.user_id))
       throw ApiError(409, "M_UNKNOWN", "Room alias " + alias + " already exists");
     return http::Response::json(json::object{});

@@ -71,6 +71,12 @@ std::optional<std::string> lookup_alias(ClientServices& services, const std::str
   return record->room_id;
 }
 
+void require_alias_not_exclusive(ClientServices& services, const http::Request& request, const std::string& alias) {
+  const auto* caller = request.appservice_id.empty() ? nullptr : services.appservices.find_by_id(request.appservice_id);
+  if (services.appservices.exclusive_owner_of_alias(alias, caller))
+    throw ApiError(400, "M_EXCLUSIVE", "Room alias " + alias + " is reserved by an application service");
+}
+
 std::string resolve_room_id_or_alias(ClientServices& services, const std::string& target) {
   if (!target.empty() && target.front() == '#') {
     if (!is_valid_room_alias(target)) throw invalid_param("Invalid room alias");

@@ -8,6 +8,7 @@
 
 #include "homeserver/client/services.hpp"
 #include "homeserver/core/json.hpp"
+#include "homeserver/http/request.hpp"
 
 namespace domovoy {
 
@@ -28,6 +29,8 @@ bool can_see_event_as(ClientServices& services, const std::string& user_id, cons
 // "#alias:server" or "!room" -> room id; throws 404 for an unknown alias, 400 for garbage.
 std::string resolve_room_id_or_alias(ClientServices& services, const std::string& room_id_or_alias);
 std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias);
+// Throws 400 M_EXCLUSIVE when an appservice other than the caller's claims the alias exclusively.
+void require_alias_not_exclusive(ClientServices& services, const http::Request& request, const std::string& alias);
 
 // m.room.member content for a membership change by the user themself, with their profile.
 boost::json::object own_member_content(ClientServices& services, const std::string& user_id,

@@ -74,6 +74,7 @@ RoomCreation parse_creation(ClientServices& services, const json::object& body, 
 void register_room_creation_routes(http::Router& router, ClientServices& services) {
   router.add_client(verb::post, "/createRoom", http::Auth::required, [&services](http::Request& request) {
     auto creation = parse_creation(services, request.json_body(), request.user_id);
+    for (const auto& alias : creation.aliases) require_alias_not_exclusive(services, request, alias);
     auto created = services.room_service.create_room(creation);
     json::object response{{"room_id", created.room_id}};
     if (!creation.aliases.empty()) response["room_alias"] = creation.aliases.front();

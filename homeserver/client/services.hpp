@@ -6,6 +6,7 @@
 #include "homeserver/accounts/failed_login_limiter.hpp"
 #include "homeserver/accounts/password_hasher.hpp"
 #include "homeserver/accounts/registration_tokens.hpp"
+#include "homeserver/appservice/namespaces.hpp"
 #include "homeserver/client/user_interactive_auth.hpp"
 #include "homeserver/core/config.hpp"
 #include "homeserver/rooms/room_directory.hpp"
@@ -26,6 +27,7 @@ struct ClientServices {
   RoomEngine& rooms;
   RoomDirectory& directory;
   RoomService& room_service;
+  const appservice::AppserviceRegistry& appservices;
   AccountStore& accounts;
   AccountDataStore& account_data;
   FilterStore& filters;

@@ -23,6 +23,7 @@ struct Request {
   std::string device_id;
   std::string access_token_hash;
   std::string appservice_id;  // set when the token is an appservice's as_token
+  bool rate_limited = true;   // false for an appservice registered with rate_limited: false
 
   std::optional<std::string> query_param(const std::string& name) const;
   std::vector<std::string> query_params(const std::string& name) const;

@@ -242,17 +242,19 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       // Blocking handlers authenticate and run in one trip to the blocking pool.
       auto authenticate = [this, &token, &request]() -> std::optional<Response> {
         if (token.empty()) return std::nullopt;
-        auto session = resolve_token(token);
+        auto session = resolve_token(token, request);
         if (!session)
           return error_response(401, "M_UNKNOWN_TOKEN", "Unknown access token",
                                 boost::json::object{{"soft_logout", false}});
         request.user_id = session->user_id;
         request.device_id = session->device_id;
         request.access_token_hash = session->token_hash;
+        request.appservice_id = session->appservice_id;
+        request.rate_limited = session->rate_limited;
         return std::nullopt;
       };
       auto rate_limited = [this, &route, &request]() -> std::optional<Response> {
-        if (!rate_limits.enabled) return std::nullopt;
+        if (!rate_limits.enabled || !request.rate_limited) return std::nullopt;
         std::int64_t wait = 0;
         if (route.rate_limit_class == "login") wait = limiter.take("login:" + request.remote_address, rate_limits.login);
         else if (!request.user_id.empty()) wait = limiter.take("user:" + request.user_id, rate_limits.per_user);
@@ -262,7 +264,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       };
       if (route.async) {
         std::optional<Session> known;
-        if (!token.empty() && cached_token) known = cached_token(token);
+        if (!token.empty() && cached_token) known = cached_token(token, request);
         if (known) {
           request.user_id = known->user_id;
           request.device_id = known->device_id;

@@ -36,13 +36,17 @@ struct RateLimits {
   RateLimit login{3, 30};          // login and registration, per address
 };
 
-// Resolves an access token to (user id, device id, token hash); nullopt when unknown.
+// Resolves an access token to (user id, device id, token hash); nullopt when unknown. An
+// appservice's as_token resolves to the user it asserts (?user_id=, ?device_id=), and may throw
+// ApiError when that assertion is refused.
 struct Session {
   std::string user_id;
   std::string device_id;
   std::string token_hash;
+  std::string appservice_id;
+  bool rate_limited = true;
 };
-using TokenResolver = std::function<std::optional<Session>(const std::string& token)>;
+using TokenResolver = std::function<std::optional<Session>(const std::string& token, const Request& request)>;
 
 class Server {
  public:
