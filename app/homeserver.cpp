@@ -11,6 +11,8 @@
 #include "federation/server_signing_key.hpp"
 #include "homeserver/admin/admin_auth.hpp"
 #include "homeserver/appservice/appservice_auth.hpp"
+#include "homeserver/appservice/appservice_routes.hpp"
+#include "homeserver/appservice/transaction_pusher.hpp"
 #include "homeserver/admin/server_admin.hpp"
 #include "homeserver/client/deactivation.hpp"
 #include "homeserver/client/routes.hpp"
@@ -47,6 +49,11 @@ struct Homeserver::Parts {
   boost::asio::thread_pool blocking_pool;
   boost::asio::thread_pool sync_pool;
   ClientServices services;
+  EventStream event_stream;
+  ConsumerStore consumers;
+  std::unique_ptr<http::HttpClient> appservice_client;
+  std::vector<std::unique_ptr<appservice::TransactionPusher>> pushers;
+  std::unique_ptr<appservice::AppserviceQueries> appservice_queries;
   housing::RegistryStore housing_registry;
   housing::VerificationStore housing_verifications;
   housing::Provisioner provisioner;
@@ -137,6 +144,9 @@ struct Homeserver::Parts {
         services{config,         rooms, directory, room_service, *appservices, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
                  registration_tokens,           blocking_pool},
+        event_stream(*database, stream),
+        consumers(*database),
+        appservice_client(std::make_unique<http::HttpClient>(io.get_executor())),
         housing_registry(*database),
         housing_verifications(*database),
         provisioner(config, room_service, accounts, housing_registry, housing_verifications),
@@ -155,6 +165,27 @@ struct Homeserver::Parts {
                  return http::Session{owner->user_id, owner->device_id, owner->token_hash};
                }) {
     rooms.add_listener([this](const EventPtr&, const std::vector<std::string>& users) { notifier.wake(users); });
+    // Each appservice follows the persisted-event stream from its own durable position.
+    for (const auto* registration : appservices->all())
+      pushers.push_back(std::make_unique<appservice::TransactionPusher>(io, blocking_pool, *appservice_client, *appservices,
+                                                                        *registration, event_stream, consumers, rooms,
+                                                                        directory));
+    appservice_queries = std::make_unique<appservice::AppserviceQueries>(io, *appservice_client, *appservices);
+    appservice::register_appservice_routes(router, services, *appservice_client, *appservice_queries);
+    if (!pushers.empty()) {
+      services.query_appservice_user = [this](const std::string& user_id) {
+        return user_id.size() <= 255 && appservice_queries->query_user(user_id);
+      };
+      services.query_appservice_alias = [this](const std::string& alias) {
+        return alias.size() <= 255 && appservice_queries->query_alias(alias);
+      };
+      rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) {
+        for (auto& pusher : pushers) pusher->notify();
+      });
+      services.ephemeral_out = [this](boost::json::object edu, const std::string& room_id) {
+        for (auto& pusher : pushers) pusher->push_ephemeral(edu, room_id);
+      };
+    }
     register_discovery_routes(router, services);
     register_account_routes(router, services);
     register_device_routes(router, services);
@@ -189,6 +220,7 @@ struct Homeserver::Parts {
     provisioner.start();
     for (const auto& file : config.housing.registry_files) import_registry_file(file);
     verification.start_sweeper();
+    for (auto& pusher : pushers) pusher->start();
   }
 };
 

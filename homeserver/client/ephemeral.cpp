@@ -21,8 +21,17 @@ void put_receipt(ClientServices& services, const std::string& room_id, const std
                  const std::string& type, const std::string& event_id, const std::string& thread_id) {
   require_event_in_room(services, room_id, event_id);
   auto wake = type == "m.read.private" ? std::vector<std::string>{user_id} : services.rooms.joined_members(room_id);
-  services.receipts.put(Receipt{room_id, type, user_id, event_id, now_ms(), thread_id, 0},
+  auto ts = now_ms();
+  services.receipts.put(Receipt{room_id, type, user_id, event_id, ts, thread_id, 0},
                         [&notifier = services.notifier, wake]() { notifier.wake(wake); });
+  // Private receipts are the user's own business; appservices get the shared ones (MSC2409).
+  if (services.ephemeral_out && type != "m.read.private") {
+    json::object receipt{{"ts", ts}};
+    if (!thread_id.empty()) receipt["thread_id"] = thread_id;
+    json::object content{{event_id, json::object{{type, json::object{{user_id, std::move(receipt)}}}}}};
+    services.ephemeral_out(json::object{{"type", "m.receipt"}, {"room_id", room_id}, {"content", std::move(content)}},
+                           room_id);
+  }
 }
 
 void put_fully_read(ClientServices& services, const std::string& room_id, const std::string& user_id,
@@ -46,8 +55,17 @@ void register_ephemeral_routes(http::Router& router, ClientServices& services) {
                       if (!typing->is_bool()) throw bad_json("'typing' must be a boolean");
                       auto timeout = optional_int(body, "timeout").value_or(30000);
                       require_joined(services, room_id, request.user_id);
-                      if (services.typing.set_typing(room_id, request.user_id, typing->as_bool(), timeout))
+                      if (services.typing.set_typing(room_id, request.user_id, typing->as_bool(), timeout)) {
                         services.notifier.wake(services.rooms.joined_members(room_id));
+                        if (services.ephemeral_out) {
+                          json::array users;
+                          for (const auto& user : services.typing.typing_users(room_id)) users.push_back(json::string(user));
+                          services.ephemeral_out(json::object{{"type", "m.typing"},
+                                                              {"room_id", room_id},
+                                                              {"content", json::object{{"user_ids", std::move(users)}}}},
+                                                 room_id);
+                        }
+                      }
                       return http::Response::json(json::object{});
                     });
 

@@ -21,6 +21,9 @@ constexpr std::size_t kMaxAvatarUrl = 1000;
 Account existing_account(ClientServices& services, const std::string& user_id) {
   if (!is_valid_user_id(user_id)) throw invalid_param("Invalid user id");
   auto account = services.accounts.find(user_id);
+  // An unknown user of an appservice's namespace: the appservice may register them now.
+  if (!account && services.query_appservice_user && services.query_appservice_user(user_id))
+    account = services.accounts.find(user_id);
   if (!account || account->deactivated) throw not_found("Profile not found");
   return *account;
 }

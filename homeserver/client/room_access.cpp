@@ -67,6 +67,9 @@ bool can_see_event(ClientServices& services, const std::string& user_id, const E
 
 std::optional<std::string> lookup_alias(ClientServices& services, const std::string& alias) {
   auto record = services.directory.lookup(alias);
+  // An unknown alias of an appservice's namespace: the appservice may make it now.
+  if (!record && services.query_appservice_alias && services.query_appservice_alias(alias))
+    record = services.directory.lookup(alias);
   if (!record) return std::nullopt;
   return record->room_id;
 }

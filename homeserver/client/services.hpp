@@ -42,6 +42,12 @@ struct ClientServices {
   RegistrationTokens& registration_tokens;
   // For coroutine handlers (those that await the password hasher) to do their storage work.
   boost::asio::thread_pool& blocking_pool;
+  // Typing and receipts as EDUs, for the appservices that receive ephemeral events.
+  std::function<void(boost::json::object edu, const std::string& room_id)> ephemeral_out = {};
+  // Asks the appservices about an unknown user or alias of their namespaces; true when one
+  // answered that it exists (and so, by now, made it).
+  std::function<bool(const std::string& user_id)> query_appservice_user = {};
+  std::function<bool(const std::string& alias)> query_appservice_alias = {};
 
   std::string user_id_for(std::string_view localpart) const {
     return "@" + std::string(localpart) + ":" + config.server_name;

@@ -55,12 +55,14 @@ def _binary():
 class DomovoyServer:
     """One running server process with its own temporary data directory."""
 
-    def __init__(self, config_yaml=None, data_dir=None, rate_limits=False):
+    def __init__(self, config_yaml=None, data_dir=None, rate_limits=False, extra_args=()):
         """data_dir: use (and keep) this data directory instead of a fresh one.
-        rate_limits: keep the server's rate limits on (tests of the limits themselves)."""
+        rate_limits: keep the server's rate limits on (tests of the limits themselves).
+        extra_args: more command-line flags (--test-clock, --appservice FILE)."""
         self.config_yaml = config_yaml
         self.data_dir = data_dir
         self.rate_limits = rate_limits
+        self.extra_args = list(extra_args)
         self.proc = None
         self.url = None
         self.port = None
@@ -80,6 +82,7 @@ class DomovoyServer:
         ]
         if not self.rate_limits:
             args.append("--no-rate-limits")
+        args += self.extra_args
         config_yaml = self.config_yaml or ""
         if os.environ.get("DOMOVOY_FAST_HASHING", "1") != "0":
             config_yaml = FAST_HASHING_YAML + config_yaml
@@ -156,12 +159,14 @@ class DomovoyTestCase(unittest.IsolatedAsyncioTestCase):
 
     server_config = None  # YAML text for --config, or None
     server_rate_limits = False  # True: start the server without --no-rate-limits
+    server_args = ()  # more flags for `domovoy serve`
     password = "correct horse battery staple"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = DomovoyServer(cls.server_config, rate_limits=cls.server_rate_limits).start()
+        cls.server = DomovoyServer(cls.server_config, rate_limits=cls.server_rate_limits,
+                                   extra_args=cls.server_args).start()
         cls.addClassCleanup(cls._stop_server)
 
     @classmethod
