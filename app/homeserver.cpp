@@ -20,6 +20,7 @@
 #include "homeserver/core/random.hpp"
 #include "homeserver/http/server.hpp"
 #include "housing/api/housing_routes.hpp"
+#include "housing/service/demo_region.hpp"
 
 namespace domovoy {
 
@@ -59,6 +60,7 @@ struct Homeserver::Parts {
   housing::Provisioner provisioner;
   housing::VerificationService verification;
   housing::HousingServices housing;
+  housing::DemoFiles demo;
   http::Router router;
   http::Server server;
   std::vector<std::thread> threads;
@@ -219,6 +221,9 @@ struct Homeserver::Parts {
     // Then housing: what a crash left half-provisioned, then the registry files of the config.
     provisioner.start();
     for (const auto& file : config.housing.registry_files) import_registry_file(file);
+    if (config.housing.demo)
+      demo = housing::start_demo_region(config, housing, accounts,
+                                        [this](const std::string& password) { return passwords.hash_now(password); });
     verification.start_sweeper();
     for (auto& pusher : pushers) pusher->start();
   }
@@ -237,6 +242,8 @@ Homeserver::~Homeserver() {
 }
 
 const Config& Homeserver::config() const { return parts_->config; }
+std::string Homeserver::demo_codes_file() const { return parts_->demo.codes_csv; }
+std::string Homeserver::demo_admin_password_file() const { return parts_->demo.admin_password; }
 
 unsigned short Homeserver::listen() {
   auto port = parts_->server.listen(parts_->config.listen_address, parts_->config.listen_port);

@@ -29,6 +29,9 @@ class Homeserver {
   // Asks the server to stop; safe from any thread, including a signal-waiting one.
   void stop();
   const Config& config() const;
+  // Where the demo region's codes and admin password are (empty without the demo).
+  std::string demo_codes_file() const;
+  std::string demo_admin_password_file() const;
 
  private:
   struct Parts;

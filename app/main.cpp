@@ -12,6 +12,7 @@
 
 #include "federation/server_signing_key.hpp"
 #include "homeserver/appservice/registration.hpp"
+#include "app/admin_command.hpp"
 #include "app/homeserver.hpp"
 #include "homeserver/core/clock.hpp"
 #include "storage/database.hpp"
@@ -61,6 +62,12 @@ int serve(const Config& config) {
   }
   std::cout << "Domovoy " << config.server_name << " listening on http://" << config.listen_address << ":" << port
             << "/" << std::endl;
+  if (!server->demo_codes_file().empty())
+    std::cout << "Demo region: two buildings in Saint Petersburg. Register in Element at http://" << config.listen_address
+              << ":" << port << "/, then redeem a code with POST /_domovoy/client/v1/verify.\n"
+              << "  fresh verification codes (owner and tenant): " << server->demo_codes_file() << "\n"
+              << "  demo admin @admin:" << config.server_name << ", password in " << server->demo_admin_password_file()
+              << std::endl;
 
   // Signals are waited for on a thread of their own so that stopping never races the server's threads.
   std::thread waiter([&server, signals]() {
@@ -103,10 +110,14 @@ int main(int argc, char** argv) {
     command->add_option("--appservice", appservice_files, "Appservice registration file (repeatable)")
         ->check(CLI::ExistingFile);
   }
+  auto run_admin = add_admin_command(app);
   CLI11_PARSE(app, argc, argv);
+  if (int code = run_admin(); code >= 0) return code;
 
   Config config;
   try {
+    // No configuration file: the embedded default, with the demo region (docs/housing.md).
+    if (config_file.empty()) config.housing.demo = true;
     if (!config_file.empty()) config = load_config_file(config_file);
     if (!server_name.empty()) config.server_name = server_name;
     if (!listen.empty()) parse_listen(config, listen);

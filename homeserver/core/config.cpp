@@ -125,7 +125,7 @@ Config load_config_file(const std::string& path, Config config) {
     read(housing, "code_valid_days", target.code_valid_days, "housing.");
     read(housing, "failed_redemptions", target.failed_redemptions, "housing.");
     read(housing, "failed_redemption_window_s", target.failed_redemption_window_s, "housing.");
-    read(housing, "codes_file", target.codes_file, "housing.");
+    read(housing, "demo", target.demo, "housing.");
   }
   if (auto rates = root["rate_limits"]) {
     read(rates, "enabled", config.rate_limits_enabled, "rate_limits.");

@@ -48,7 +48,7 @@ struct Config {
     unsigned code_valid_days = 90;
     unsigned failed_redemptions = 5;         // per user per window; stays on under --no-rate-limits
     unsigned failed_redemption_window_s = 600;
-    std::string codes_file;                  // demo: where fresh codes are written at start
+    bool demo = false;  // import the demo region (the embedded default, with no config file)
   } housing;
 
   // Not a config key: the secret `domovoy admin` signs requests with (registration.shared_secret
