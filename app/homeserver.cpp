@@ -21,6 +21,7 @@
 #include "homeserver/http/server.hpp"
 #include "housing/api/housing_routes.hpp"
 #include "housing/service/demo_region.hpp"
+#include "housing/service/verification_bot.hpp"
 
 namespace domovoy {
 
@@ -60,6 +61,7 @@ struct Homeserver::Parts {
   housing::Provisioner provisioner;
   housing::VerificationService verification;
   housing::HousingServices housing;
+  housing::VerificationBot verification_bot;
   housing::DemoFiles demo;
   http::Router router;
   http::Server server;
@@ -154,6 +156,7 @@ struct Homeserver::Parts {
         provisioner(config, room_service, accounts, housing_registry, housing_verifications),
         verification(config, housing_registry, housing_verifications, provisioner, room_service),
         housing{housing_registry, housing_verifications, provisioner, verification},
+        verification_bot(room_service, provisioner, verification, housing_registry, blocking_pool),
         server(io, blocking_pool, router,
                [this](const std::string& token, const http::Request& request) -> std::optional<http::Session> {
                  auto owner = accounts.resolve_token(token);
@@ -207,6 +210,7 @@ struct Homeserver::Parts {
                                             const std::string& target, const std::string& membership) {
       provisioner.check_membership(room_id, sender, target, membership);
     });
+    rooms.add_listener([this](const EventPtr& event, const std::vector<std::string>&) { verification_bot.on_event(event); });
     accounts.add_creation_listener([this](const std::string& user_id) { provisioner.reconcile_user(user_id); });
     test_clock::on_set([this] { verification.sweep(); });
     // Before listening: a deactivation interrupted by a crash finishes its room leaves first.

@@ -64,7 +64,8 @@ int serve(const Config& config) {
             << "/" << std::endl;
   if (!server->demo_codes_file().empty())
     std::cout << "Demo region: two buildings in Saint Petersburg. Register in Element at http://" << config.listen_address
-              << ":" << port << "/, then redeem a code with POST /_domovoy/client/v1/verify.\n"
+              << ":" << port << "/, start a chat with @" << config.housing.bot_localpart << ":" << config.server_name
+              << " and send it a code.\n"
               << "  fresh verification codes (owner and tenant): " << server->demo_codes_file() << "\n"
               << "  demo admin @admin:" << config.server_name << ", password in " << server->demo_admin_password_file()
               << std::endl;

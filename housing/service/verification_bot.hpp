@@ -1,0 +1,35 @@
+#pragma once
+// The housing user (@domovoy:server) in direct messages: a resident invites it from any client
+// (Element: "Start chat" with @domovoy), sends the code from the paper bill, and is answered in
+// Russian and English with the rooms they have joined, or with why the code was refused. The
+// same VerificationService decides as for POST /_domovoy/client/v1/verify.
+#include <boost/asio/thread_pool.hpp>
+
+#include "homeserver/rooms/room_service.hpp"
+#include "housing/service/provisioner.hpp"
+#include "housing/service/verification_service.hpp"
+
+namespace domovoy::housing {
+
+class VerificationBot {
+ public:
+  VerificationBot(RoomService& rooms, Provisioner& provisioner, VerificationService& verification,
+                  RegistryStore& registry, boost::asio::thread_pool& pool)
+      : rooms_(rooms), provisioner_(provisioner), verification_(verification), registry_(registry), pool_(pool) {}
+
+  // For RoomEngine::add_listener: looks at each new event, answers on the pool.
+  void on_event(const EventPtr& event);
+
+ private:
+  void accept_invite(const std::string& room_id);
+  void answer(const std::string& room_id, const std::string& sender, const std::string& text);
+  void reply(const std::string& room_id, const std::string& text);
+
+  RoomService& rooms_;
+  Provisioner& provisioner_;
+  VerificationService& verification_;
+  RegistryStore& registry_;
+  boost::asio::thread_pool& pool_;
+};
+
+}  // namespace domovoy::housing
