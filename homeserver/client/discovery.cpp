@@ -54,8 +54,6 @@ void register_discovery_routes(http::Router& router, ClientServices& services) {
     };
     return http::Response::json(json::object{{"capabilities", std::move(capabilities)}});
   });
-  router.add_client(verb::get, "/thirdparty/protocols", http::Auth::required,
-                    [](http::Request&) { return http::Response::json(json::object{}); });
   router.add_client(verb::get, "/voip/turnServer", http::Auth::required,
                     [](http::Request&) { return http::Response::json(json::object{}); });
 }

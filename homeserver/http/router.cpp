@@ -1,5 +1,7 @@
 #include "homeserver/http/router.hpp"
 
+#include <stdexcept>
+
 namespace domovoy::http {
 
 namespace {
@@ -42,14 +44,29 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
+void Router::check_new(boost::beast::http::verb method, const std::vector<std::string>& segments) const {
+  // Two handlers for one endpoint would leave which one answers to the order of registration.
+  for (const auto& route : routes_)
+    if (route.method == method && route.segments == segments)
+      throw std::logic_error("route registered twice: /" + [&] {
+        std::string path;
+        for (const auto& segment : segments) path += segment + "/";
+        return path;
+      }());
+}
+
 void Router::add(boost::beast::http::verb method, std::string_view pattern, Auth auth, BlockingHandler handler,
                  std::string rate_limit_class) {
-  routes_.push_back({method, split_path(pattern), auth, std::move(handler), nullptr, std::move(rate_limit_class)});
+  auto segments = split_path(pattern);
+  check_new(method, segments);
+  routes_.push_back({method, std::move(segments), auth, std::move(handler), nullptr, std::move(rate_limit_class)});
 }
 
 void Router::add_async(boost::beast::http::verb method, std::string_view pattern, Auth auth, AsyncHandler handler,
                        std::string rate_limit_class) {
-  routes_.push_back({method, split_path(pattern), auth, nullptr, std::move(handler), std::move(rate_limit_class)});
+  auto segments = split_path(pattern);
+  check_new(method, segments);
+  routes_.push_back({method, std::move(segments), auth, nullptr, std::move(handler), std::move(rate_limit_class)});
 }
 
 void Router::add_client_async(boost::beast::http::verb method, std::string_view suffix, Auth auth,

@@ -49,6 +49,7 @@ class Router {
   Match match(boost::beast::http::verb method, std::string_view path) const;
 
  private:
+  void check_new(boost::beast::http::verb method, const std::vector<std::string>& segments) const;
   std::vector<Route> routes_;
 };
 
