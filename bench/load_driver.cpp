@@ -18,82 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "homeserver/core/json.hpp"
+#include "bench/load_common.hpp"
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-using domovoy::json::object;
-using domovoy::json::value;
+using namespace domovoy::bench;
 
 namespace {
-
-unsigned short g_port = 0;
-int g_server_pid = 0;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double percentile(std::vector<double> samples, double p) {
-  if (samples.empty()) return 0;
-  std::sort(samples.begin(), samples.end());
-  auto index = static_cast<std::size_t>(p / 100.0 * static_cast<double>(samples.size() - 1));
-  return samples[index];
-}
-
-long rss_kib(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
-struct Connection {
-  explicit Connection(asio::any_io_executor executor) : stream(executor) {}
-  beast::tcp_stream stream;
-  beast::flat_buffer buffer;
-};
-
-asio::awaitable<std::unique_ptr<Connection>> connect() {
-  auto executor = co_await asio::this_coro::executor;
-  auto connection = std::make_unique<Connection>(executor);
-  co_await connection->stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), g_port),
-                                            asio::use_awaitable);
-  connection->stream.socket().set_option(tcp::no_delay(true));
-  co_return connection;
-}
-
-struct Reply {
-  unsigned status = 0;
-  value body;
-};
-
-asio::awaitable<Reply> call(Connection& connection, bhttp::verb method, std::string target, std::string body = {},
-                            std::string token = {}) {
-  bhttp::request<bhttp::string_body> request{method, target, 11};
-  request.set(bhttp::field::host, "127.0.0.1");
-  request.keep_alive(true);
-  if (!token.empty()) request.set(bhttp::field::authorization, "Bearer " + token);
-  if (!body.empty() || method != bhttp::verb::get) {
-    request.set(bhttp::field::content_type, "application/json");
-    request.body() = body.empty() ? "{}" : body;
-  }
-  request.prepare_payload();
-  co_await bhttp::async_write(connection.stream, request, asio::use_awaitable);
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(boost::none);  // an initial sync of many big rooms is tens of MB
-  co_await bhttp::async_read(connection.stream, connection.buffer, parser, asio::use_awaitable);
-  auto response = parser.release();
-  Reply reply;
-  reply.status = response.result_int();
-  boost::system::error_code ec;
-  reply.body = boost::json::parse(response.body(), ec);
-  co_return reply;
-}
 
 struct User {
   std::string user_id;
@@ -306,20 +235,6 @@ asio::awaitable<void> scenario_initial_sync(int room_count, int events) {
             << " events; first " << times.front() << " ms, median of 5 " << percentile(times, 50) << " ms\n";
 }
 
-double cpu_seconds(int pid) {  // utime + stime of the server process
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  std::istringstream fields(text.substr(close + 2));
-  std::string skip;
-  for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// A building's room: `members` users in one room, `pollers` of them long-polling. Measures
-// send-to-sync wake-up for a message and for a read receipt, and the server CPU per receipt.
 asio::awaitable<void> scenario_big_room(int members, int pollers, int rounds) {
   auto setup = co_await connect();
   auto prefix = "b" + run_id() + "_" + std::to_string(members) + "_";
@@ -496,9 +411,7 @@ int main(int argc, char** argv) {
   limit.rlim_cur = limit.rlim_max;
   setrlimit(RLIMIT_NOFILE, &limit);
 
-  asio::io_context io;
-  std::exception_ptr failure;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+  return run_scenarios("load driver", [&]() -> asio::awaitable<void> {
     // Idle long-polls first, so their memory is measured on a server that has done nothing else.
     if (scenario == "all" || scenario == "idle") co_await scenario_idle(10000);
     if (scenario == "all" || scenario == "versions") co_await scenario_versions(64, 5);
@@ -514,16 +427,5 @@ int main(int argc, char** argv) {
       if (args.count("--members")) sizes = {std::stoi(args["--members"])};
       for (int members : sizes) co_await scenario_big_room(members, std::min(members, 500), 20);
     }
-    io.stop();
-  }, [&](std::exception_ptr error) { failure = error; io.stop(); });
-  io.run();
-  if (failure) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& error) {
-      std::cerr << "load driver failed: " << error.what() << "\n";
-      return 1;
-    }
-  }
-  return 0;
+  });
 }

@@ -33,7 +33,7 @@ passed=$((passed + $(sed -n 's/^Ran \([0-9]*\) tests.*/\1/p' "$LOGS/nio" | tail 
 if [ "${DOMOVOY_SKIP_SANITIZERS:-0}" != "1" ]; then
   echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDOMOVOY_SANITIZE=ON -DDOMOVOY_BENCH=OFF >/dev/null
-  ninja -C build-asan -j "$JOBS" domovoy_unit_tests
+  ninja -C build-asan -j "$JOBS" domovoy_unit_tests domovoy_housing_tests
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$JOBS" 2>&1 | tee "$LOGS/asan"
   passed=$((passed + $(ctest_passed "$LOGS/asan")))
