@@ -190,6 +190,9 @@ struct Homeserver::Parts {
       services.ephemeral_out = [this](boost::json::object edu, const std::string& room_id) {
         for (auto& pusher : pushers) pusher->push_ephemeral(edu, room_id);
       };
+      services.presence_out = [this](boost::json::object edu, const std::vector<std::string>& room_mates) {
+        for (auto& pusher : pushers) pusher->push_presence(edu, room_mates);
+      };
     }
     register_discovery_routes(router, services);
     register_account_routes(router, services);

@@ -80,6 +80,18 @@ void TransactionPusher::stop() {
 void TransactionPusher::push_ephemeral(json::object edu, const std::string& room_id) {
   if (!registration_.receive_ephemeral || !registration_.url) return;
   if (!room_id.empty() && !room_has_interest(room_id)) return;
+  enqueue_ephemeral(std::move(edu));
+}
+
+void TransactionPusher::push_presence(json::object edu, const std::vector<std::string>& room_mates) {
+  if (!registration_.receive_ephemeral || !registration_.url) return;
+  bool shares_a_room = std::any_of(room_mates.begin(), room_mates.end(), [this](const std::string& user) {
+    return registry_.is_interested_user(registration_, user);
+  });
+  if (shares_a_room) enqueue_ephemeral(std::move(edu));
+}
+
+void TransactionPusher::enqueue_ephemeral(json::object edu) {
   {
     std::lock_guard lock(ephemeral_mutex_);
     if (ephemeral_.size() >= options_.max_ephemeral_queued) ephemeral_.pop_front();

@@ -49,6 +49,8 @@ class TransactionPusher {
   // An ephemeral event (m.typing, m.receipt, m.presence) for the appservice when its
   // registration has receive_ephemeral; kept in memory only, as the spec allows.
   void push_ephemeral(boost::json::object edu, const std::string& room_id);
+  // A presence change, for an appservice one of whose users shares a room with the user.
+  void push_presence(boost::json::object edu, const std::vector<std::string>& room_mates);
   void stop();
 
   const Registration& registration() const { return registration_; }
@@ -69,6 +71,7 @@ class TransactionPusher {
   void save() const;
   bool is_interested(const Event& event, std::unordered_map<std::string, bool>& room_interest);
   bool room_has_interest(const std::string& room_id);
+  void enqueue_ephemeral(boost::json::object edu);
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& blocking_;

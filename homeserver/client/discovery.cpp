@@ -24,7 +24,15 @@ std::vector<std::string> ClientServices::room_mates(const std::string& user_id) 
 
 void ClientServices::set_presence(const std::string& user_id, const std::string& state,
                                   std::optional<std::string> status_msg) {
-  if (presence.set(user_id, state, std::move(status_msg))) notifier.wake(room_mates(user_id));
+  auto message = status_msg;
+  if (!presence.set(user_id, state, std::move(status_msg))) return;
+  auto mates = room_mates(user_id);
+  notifier.wake(mates);
+  if (presence_out) {
+    json::object content{{"presence", state}, {"user_id", user_id}};
+    if (message) content["status_msg"] = *message;
+    presence_out(json::object{{"type", "m.presence"}, {"sender", user_id}, {"content", std::move(content)}}, mates);
+  }
 }
 
 void register_discovery_routes(http::Router& router, ClientServices& services) {

@@ -44,6 +44,8 @@ struct ClientServices {
   boost::asio::thread_pool& blocking_pool;
   // Typing and receipts as EDUs, for the appservices that receive ephemeral events.
   std::function<void(boost::json::object edu, const std::string& room_id)> ephemeral_out = {};
+  // Presence changes as EDUs, with the users who share a room with the one who changed.
+  std::function<void(boost::json::object edu, const std::vector<std::string>& room_mates)> presence_out = {};
   // Asks the appservices about an unknown user or alias of their namespaces; true when one
   // answered that it exists (and so, by now, made it).
   std::function<bool(const std::string& user_id)> query_appservice_user = {};

@@ -12,10 +12,13 @@ namespace {
 constexpr std::string_view kRoomIndexBuiltKey = "directory.room_alias_index";
 
 AliasRecord parse_alias(std::string_view value) {
-  auto object = parse_stored_json(value).as_object();
-  const auto* creator = object.if_contains("creator");
-  return {std::string(object["room_id"].as_string()),
-          creator && creator->is_string() ? std::string(creator->as_string()) : std::string()};
+  auto parsed = parse_stored_json(value);
+  const auto& object = parsed.as_object();
+  auto text = [&](std::string_view key) {
+    const auto* member = object.if_contains(key);
+    return member && member->is_string() ? std::string(member->as_string()) : std::string();
+  };
+  return {text("room_id"), text("creator")};
 }
 }  // namespace
 

@@ -113,6 +113,20 @@ class TestAppserviceTransactions(AppserviceCase):
             "the receipt as an ephemeral event")
 
 
+    async def test_presence_of_a_room_mate_reaches_it(self):
+        alice = await self.register("alice")
+        ghost = await self.register_bridge_user(alice)
+        room = await self.create_room(alice, invite=[ghost])
+        await self.as_call(alice, "POST", f"/_matrix/client/v3/join/{q(room)}", {}, query={"user_id": ghost})
+        status, _ = await self.raw(alice, "PUT", f"/_matrix/client/v3/presence/{q(alice.user_id)}/status",
+                                   {"presence": "unavailable", "status_msg": "в отпуске"})
+        self.assertEqual(status, 200)
+        await self.appservice.wait_for(
+            lambda: any(e.get("type") == "m.presence" and e.get("sender") == alice.user_id
+                        and e["content"].get("presence") == "unavailable" for e in self.appservice.ephemeral),
+            "the presence change as an ephemeral event")
+
+
 class TestIdentityAssertion(AppserviceCase):
     async def test_masquerading_inside_the_namespace_only(self):
         alice = await self.register("alice")
