@@ -211,14 +211,27 @@ asio::awaitable<void> TransactionPusher::run() {
       request.body = body;
       request.timeout = options_.request_timeout;
       auto response = co_await client_.request(request);
-      if (response.success()) {
+      // A 2xx whose body is not a JSON object is an appservice answering garbage: not delivered
+      // (Synapse reads the answer as JSON the same way).
+      bool answered = response.success();
+      if (answered) {
+        try {
+          answered = parse_untrusted_json(response.body.empty() ? "{}" : response.body).is_object();
+        } catch (const std::exception&) {
+          answered = false;
+        }
+      }
+      if (answered) {
         auto acknowledged = [this] { acknowledge(); };
         co_await http::run_blocking(blocking_, acknowledged);
         retry = options_.first_retry;
         break;
       }
       spdlog::warn("appservice {}: transaction {} not delivered ({}); retrying in {} ms", registration_.id, txn_id,
-                   response.ok() ? "status " + std::to_string(response.status) : response.message, retry.count());
+                   !response.ok()        ? response.message
+                   : response.success() ? std::string("an answer that is not a JSON object")
+                                        : "status " + std::to_string(response.status),
+                   retry.count());
       // A new event does not cut the back-off short; only the deadline or stop() ends the wait.
       auto deadline = std::chrono::steady_clock::now() + retry;
       while (!stopping_ && std::chrono::steady_clock::now() < deadline) {

@@ -22,6 +22,7 @@ class FakeAppservice:
         self.pings = []
         self.fail_with = None    # an HTTP status to answer transactions with
         self.refused = 0         # transactions answered with fail_with
+        self.refused_txns = []   # their txn ids
         self.on_user_query = None  # async callable(user_id) -> bool (exists)
         self.on_alias_query = None
         self._runner = None
@@ -37,6 +38,12 @@ class FakeAppservice:
     async def _transaction(self, request):
         if not self._authorised(request):
             return web.json_response({"errcode": "M_FORBIDDEN"}, status=403)
+        if self.fail_with:
+            self.refused_txns.append(request.match_info["txn"])
+        if self.fail_with == "garbage":
+            self.refused += 1
+            self.changed.set()
+            return web.Response(text="<html>proxy error</html>", status=200)
         if self.fail_with:
             self.refused += 1
             self.changed.set()

@@ -296,9 +296,15 @@ class TestDeliveryAcrossDowntime(unittest.IsolatedAsyncioTestCase):
             await appservice.stop()
 
     async def test_an_appservice_answering_500_gets_the_events_later(self):
+        await self.refused_then_delivered(500)
+
+    async def test_an_appservice_answering_garbage_gets_the_events_later(self):
+        await self.refused_then_delivered("garbage")
+
+    async def refused_then_delivered(self, failure):
         self.start_server()
         appservice = await FakeAppservice(HS_TOKEN, self.port).start()
-        appservice.fail_with = 500
+        appservice.fail_with = failure
         from nio import AsyncClient
         case = DomovoyTestCase()
         alice = AsyncClient(self.server.url, "")
@@ -313,9 +319,11 @@ class TestDeliveryAcrossDowntime(unittest.IsolatedAsyncioTestCase):
             # The appservice refuses twice; the server keeps the events and tries again.
             await appservice.wait_for(lambda: appservice.refused >= 2, "two refused attempts", timeout=40)
             self.assertEqual(appservice.events, [])
+            self.assertEqual(len(set(appservice.refused_txns)), 1, "every retry is the same transaction")
             appservice.fail_with = None
             await appservice.wait_for(lambda: any(e.get("room_id") == room for e in appservice.events),
-                                      "the room's events after the 500s", timeout=40)
+                                      "the room's events after the refusals", timeout=40)
+            self.assertEqual(appservice.deliveries[0], appservice.refused_txns[0], "then delivered under its txnId")
         finally:
             await alice.close()
             await appservice.stop()
