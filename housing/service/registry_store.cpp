@@ -90,7 +90,9 @@ void RegistryStore::load() {
 
 void RegistryStore::index_rooms_locked() {
   room_owners_.clear();
-  for (const auto& [building, rooms] : rooms_) {
+  for (const auto& entry : rooms_) {
+    const auto& building = entry.first;
+    const auto& rooms = entry.second;
     auto add = [&](const std::string& room, const char* kind, int entrance = 0) {
       if (!room.empty()) room_owners_[room] = RoomOwner{building, kind, entrance, {}};
     };
