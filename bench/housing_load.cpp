@@ -136,7 +136,8 @@ struct Arrivals {
   std::size_t transactions = 0;
 };
 
-asio::awaitable<void> serve_appservice(tcp::socket socket, Arrivals& arrivals) {
+asio::awaitable<void> serve_appservice(tcp::socket socket, std::shared_ptr<Arrivals> shared) {
+  auto& arrivals = *shared;  // shared: the server keeps its connections open after the scenario
   beast::flat_buffer buffer;
   beast::tcp_stream stream(std::move(socket));
   try {
@@ -167,12 +168,13 @@ asio::awaitable<void> serve_appservice(tcp::socket socket, Arrivals& arrivals) {
 
 asio::awaitable<void> scenario_delivery(unsigned short as_port, int senders, int seconds) {
   auto executor = co_await asio::this_coro::executor;
-  Arrivals arrivals;
-  tcp::acceptor acceptor(executor, tcp::endpoint(asio::ip::make_address("127.0.0.1"), as_port));
-  asio::co_spawn(executor, [&]() -> asio::awaitable<void> {
+  auto shared = std::make_shared<Arrivals>();
+  auto& arrivals = *shared;
+  auto acceptor = std::make_shared<tcp::acceptor>(executor, tcp::endpoint(asio::ip::make_address("127.0.0.1"), as_port));
+  asio::co_spawn(executor, [acceptor, shared, executor]() -> asio::awaitable<void> {
     while (true) {
-      auto socket = co_await acceptor.async_accept(asio::use_awaitable);
-      asio::co_spawn(executor, serve_appservice(std::move(socket), arrivals), asio::detached);
+      auto socket = co_await acceptor->async_accept(asio::use_awaitable);
+      asio::co_spawn(executor, serve_appservice(std::move(socket), shared), asio::detached);
     }
   }, asio::detached);
   auto setup = co_await connect();
@@ -231,7 +233,7 @@ asio::awaitable<void> scenario_delivery(unsigned short as_port, int senders, int
             << std::setprecision(0) << lags.size() / span_s << " events/s pushed to one appservice in "
             << arrivals.transactions << " transactions; lag from the send's 200 to arrival p50 " << std::setprecision(1)
             << percentile(lags, 50) << " ms, p99 " << percentile(lags, 99) << " ms; " << missing << " missing" << std::endl;
-  acceptor.close();
+  acceptor->close();
 }
 
 }  // namespace

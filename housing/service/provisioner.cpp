@@ -113,12 +113,29 @@ std::vector<std::string> Provisioner::neighbourhood_seeds_of(const Registry& reg
   return seeds;
 }
 
-std::string Provisioner::neighbourhood_of(const std::string& building_id) const {
+std::shared_ptr<const Provisioner::RegistryIndex> Provisioner::index() const {
   auto registry = registry_.registry();
-  std::map<std::string, std::string> seed_of;
-  neighbourhood_seeds_of(*registry, seed_of);
-  auto it = seed_of.find(building_id);
-  if (it == seed_of.end()) return {};
+  std::lock_guard lock(index_mutex_);
+  if (index_ && index_->registry == registry) return index_;
+  auto fresh = std::make_shared<RegistryIndex>();
+  fresh->registry = registry;
+  neighbourhood_seeds_of(*registry, fresh->seed_of);
+  for (const auto& building : registry->buildings) {
+    if (const auto* company = registry->find_management_company(building.management_company))
+      for (const auto& staff : company->staff) fresh->roles_of[staff].push_back(&building);
+    if (building.chair) {
+      auto& list = fresh->roles_of[*building.chair];
+      if (list.empty() || list.back() != &building) list.push_back(&building);
+    }
+  }
+  index_ = fresh;
+  return index_;
+}
+
+std::string Provisioner::neighbourhood_of(const std::string& building_id) const {
+  auto indexed = index();
+  auto it = indexed->seed_of.find(building_id);
+  if (it == indexed->seed_of.end()) return {};
   return registry_.neighbourhood_room(it->second).value_or("");
 }
 
@@ -277,9 +294,9 @@ std::set<std::string> Provisioner::people_of_building(const std::string& buildin
 Provisioner::Entitlement Provisioner::entitlement_of(const std::string& user_id) const {
   Entitlement entitlement;
   if (user_id == bot_user_id_) return entitlement;
-  auto registry = registry_.registry();
-  std::map<std::string, std::string> seed_of;
-  neighbourhood_seeds_of(*registry, seed_of);
+  auto indexed = index();
+  const auto& registry = indexed->registry;
+  const auto& seed_of = indexed->seed_of;
   auto neighbourhood = [&](const std::string& building_id) -> std::string {
     auto it = seed_of.find(building_id);
     return it == seed_of.end() ? std::string() : registry_.neighbourhood_room(it->second).value_or("");
@@ -304,7 +321,15 @@ Provisioner::Entitlement Provisioner::entitlement_of(const std::string& user_id)
   }
   bool is_bot = contains(housing_bots_, user_id);
   bool is_inspector = contains(registry->region.inspectorate.staff, user_id);
-  for (const auto& building : registry->buildings) {
+  // Bots and inspectors sit in every building; staff and chairs in theirs only.
+  std::vector<const Building*> buildings;
+  if (is_bot || is_inspector) {
+    for (const auto& building : registry->buildings) buildings.push_back(&building);
+  } else if (auto it = indexed->roles_of.find(user_id); it != indexed->roles_of.end()) {
+    buildings = it->second;
+  }
+  for (const auto* building_ptr : buildings) {
+    const auto& building = *building_ptr;
     const auto* company = registry->find_management_company(building.management_company);
     bool is_staff = company && contains(company->staff, user_id);
     bool is_chair = building.chair && *building.chair == user_id;
@@ -338,9 +363,7 @@ std::set<std::string> Provisioner::moderators_of_room(const std::string& room_id
     if (const auto* company = registry->find_management_company(owner->company_id))
       moderators.insert(company->staff.begin(), company->staff.end());
   } else if (owner->kind == "neighbourhood") {
-    std::map<std::string, std::string> seed_of;
-    neighbourhood_seeds_of(*registry, seed_of);
-    for (const auto& [building_id, seed] : seed_of)
+    for (const auto& [building_id, seed] : index()->seed_of)
       if (registry_.neighbourhood_room(seed) == room_id)
         if (const auto* building = registry->find_building(building_id)) add_building(*building, false);
   } else if (const auto* building = registry->find_building(owner->building_id)) {

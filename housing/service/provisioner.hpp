@@ -6,6 +6,7 @@
 // they are entitled to (reconcile), so a crash at any point is finished by running it again.
 #include <array>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -58,6 +59,14 @@ class Provisioner {
     std::set<std::string> rooms;
     std::set<std::string> moderated;  // rooms where the user holds power 50
   };
+  // What reconciling a user needs from the registry, computed once per registry version (a
+  // verification must not cost a walk of the region's buildings).
+  struct RegistryIndex {
+    std::shared_ptr<const Registry> registry;
+    std::map<std::string, std::string> seed_of;  // building id -> its neighbourhood's seed
+    std::map<std::string, std::vector<const Building*>> roles_of;  // staff or chair -> their buildings
+  };
+  std::shared_ptr<const RegistryIndex> index() const;
   Entitlement entitlement_of(const std::string& user_id) const;
   std::set<std::string> moderators_of_room(const std::string& room_id) const;
   std::string neighbourhood_of(const std::string& building_id) const;  // room id, or empty
@@ -80,6 +89,8 @@ class Provisioner {
   std::vector<std::string> housing_bots_;
   std::array<std::mutex, 64> user_locks_;
   std::mutex provisioning_mutex_;
+  mutable std::mutex index_mutex_;
+  mutable std::shared_ptr<const RegistryIndex> index_;
 };
 
 // "г. Санкт-Петербург, ул. Ленина, д. 5" -> "Ленина, 5": what room names show.
