@@ -16,6 +16,13 @@ using storage::Table;
 namespace {
 constexpr std::string_view kRegionKey = "region";  // the region and its companies, buildings left out
 
+template <typename Map>
+std::optional<typename Map::mapped_type> find_in(const Map& map, const std::string& key) {
+  auto it = map.find(key);
+  if (it == map.end()) return std::nullopt;
+  return it->second;
+}
+
 std::string building_key(std::string_view id) { return storage::join_key({"building", id}); }
 std::string rooms_key(std::string_view id) { return storage::join_key({"rooms", id}); }
 std::string neighbourhood_key(std::string_view id) { return storage::join_key({"neighbourhood", id}); }
@@ -173,16 +180,14 @@ ImportSummary RegistryStore::import(const Registry& file,
   return summary;
 }
 
-bool RegistryStore::set_management_company(const std::string& building_id, const std::string& company_id,
-                                           const std::function<void(storage::WriteBatch&)>& also_write) {
+bool RegistryStore::change_building(const std::string& building_id, const std::function<void(Building&)>& change,
+                                    const std::function<void(storage::WriteBatch&)>& also_write) {
   std::lock_guard write_lock(write_mutex_);
   Registry merged = *registry();
-  if (!merged.find_management_company(company_id))
-    throw ApiError(400, "M_INVALID_PARAM", "id: unknown management company " + company_id);
   bool found = false;
   for (auto& building : merged.buildings)
     if (building.id == building_id) {
-      building.management_company = company_id;
+      change(building);
       found = true;
     }
   if (!found) return false;
@@ -193,81 +198,59 @@ bool RegistryStore::set_management_company(const std::string& building_id, const
   std::unique_lock lock(mutex_);
   registry_ = std::make_shared<Registry>(std::move(merged));
   return true;
+}
+
+bool RegistryStore::set_management_company(const std::string& building_id, const std::string& company_id,
+                                           const std::function<void(storage::WriteBatch&)>& also_write) {
+  if (!registry()->find_management_company(company_id))
+    throw ApiError(400, "M_INVALID_PARAM", "id: unknown management company " + company_id);
+  return change_building(building_id, [&](Building& building) { building.management_company = company_id; }, also_write);
 }
 
 bool RegistryStore::set_chair(const std::string& building_id, std::optional<std::string> chair,
                               const std::function<void(storage::WriteBatch&)>& also_write) {
-  std::lock_guard write_lock(write_mutex_);
-  Registry merged = *registry();
-  bool found = false;
-  for (auto& building : merged.buildings)
-    if (building.id == building_id) {
-      building.chair = chair;
-      found = true;
-    }
-  if (!found) return false;
-  storage::WriteBatch batch;
-  write_registry(batch, merged, {building_id});
-  if (also_write) also_write(batch);
-  database_.write(std::move(batch));
-  std::unique_lock lock(mutex_);
-  registry_ = std::make_shared<Registry>(std::move(merged));
-  return true;
+  return change_building(building_id, [&](Building& building) { building.chair = chair; }, also_write);
 }
 
 std::optional<BuildingRooms> RegistryStore::rooms(const std::string& building_id) const {
   std::shared_lock lock(mutex_);
-  auto it = rooms_.find(building_id);
-  if (it == rooms_.end()) return std::nullopt;
-  return it->second;
+  return find_in(rooms_, building_id);
+}
+
+void RegistryStore::put_room_entry(const std::string& key, const std::string& value, const std::function<void()>& apply) {
+  storage::WriteBatch batch;
+  batch.put(Table::registry_entry, key, value);
+  database_.write(std::move(batch));
+  std::unique_lock lock(mutex_);
+  apply();
+  index_rooms_locked();
 }
 
 void RegistryStore::set_rooms(const std::string& building_id, const BuildingRooms& rooms) {
-  storage::WriteBatch batch;
-  batch.put(Table::registry_entry, rooms_key(building_id), to_json(rooms_to_json(rooms)));
-  database_.write(std::move(batch));
-  std::unique_lock lock(mutex_);
-  rooms_[building_id] = rooms;
-  index_rooms_locked();
+  put_room_entry(rooms_key(building_id), to_json(rooms_to_json(rooms)), [&] { rooms_[building_id] = rooms; });
 }
 
 std::optional<std::string> RegistryStore::neighbourhood_room(const std::string& seed_building_id) const {
   std::shared_lock lock(mutex_);
-  auto it = neighbourhoods_.find(seed_building_id);
-  if (it == neighbourhoods_.end()) return std::nullopt;
-  return it->second;
+  return find_in(neighbourhoods_, seed_building_id);
 }
 
 void RegistryStore::set_neighbourhood_room(const std::string& seed_building_id, const std::string& room_id) {
-  storage::WriteBatch batch;
-  batch.put(Table::registry_entry, neighbourhood_key(seed_building_id), room_id);
-  database_.write(std::move(batch));
-  std::unique_lock lock(mutex_);
-  neighbourhoods_[seed_building_id] = room_id;
-  index_rooms_locked();
+  put_room_entry(neighbourhood_key(seed_building_id), room_id, [&] { neighbourhoods_[seed_building_id] = room_id; });
 }
 
 std::optional<std::string> RegistryStore::dispatch_room(const std::string& company_id) const {
   std::shared_lock lock(mutex_);
-  auto it = dispatch_.find(company_id);
-  if (it == dispatch_.end()) return std::nullopt;
-  return it->second;
+  return find_in(dispatch_, company_id);
 }
 
 void RegistryStore::set_dispatch_room(const std::string& company_id, const std::string& room_id) {
-  storage::WriteBatch batch;
-  batch.put(Table::registry_entry, dispatch_key(company_id), room_id);
-  database_.write(std::move(batch));
-  std::unique_lock lock(mutex_);
-  dispatch_[company_id] = room_id;
-  index_rooms_locked();
+  put_room_entry(dispatch_key(company_id), room_id, [&] { dispatch_[company_id] = room_id; });
 }
 
 std::optional<RegistryStore::RoomOwner> RegistryStore::room_owner(const std::string& room_id) const {
   std::shared_lock lock(mutex_);
-  auto it = room_owners_.find(room_id);
-  if (it == room_owners_.end()) return std::nullopt;
-  return it->second;
+  return find_in(room_owners_, room_id);
 }
 
 }  // namespace domovoy::housing

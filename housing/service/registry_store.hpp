@@ -75,6 +75,10 @@ class RegistryStore {
   void load();
   void write_registry(storage::WriteBatch& batch, const Registry& registry, const std::vector<std::string>& buildings) const;
   void index_rooms_locked();
+  // Read, change, write (with also_write) and swap one building; false when it is unknown.
+  bool change_building(const std::string& building_id, const std::function<void(Building&)>& change,
+                       const std::function<void(storage::WriteBatch&)>& also_write);
+  void put_room_entry(const std::string& key, const std::string& value, const std::function<void()>& apply);
 
   storage::Database& database_;
   mutable std::shared_mutex mutex_;
