@@ -213,7 +213,11 @@ struct Homeserver::Parts {
                                             const std::string& target, const std::string& membership) {
       provisioner.check_membership(room_id, sender, target, membership);
     });
-    rooms.add_listener([this](const EventPtr& event, const std::vector<std::string>&) { verification_bot.on_event(event); });
+    // The housing user answers codes itself unless the housing appservices (`domovoy housing`)
+    // speak for it: then they do, and two answers to one code would be one too many.
+    const auto* housing_appservice = appservices->find_by_id(config.housing.appservice_id);
+    if (!housing_appservice || !appservices->user_in_namespace(*housing_appservice, provisioner.bot_user_id()))
+      rooms.add_listener([this](const EventPtr& event, const std::vector<std::string>&) { verification_bot.on_event(event); });
     accounts.add_creation_listener([this](const std::string& user_id) { provisioner.reconcile_user(user_id); });
     test_clock::on_set([this] { verification.sweep(); });
     // Before listening: a deactivation interrupted by a crash finishes its room leaves first.
@@ -223,8 +227,21 @@ struct Homeserver::Parts {
       const auto& sender = appservices->sender_user_id(*registration);
       if (!accounts.exists(sender)) accounts.create(sender, "");
     }
-    if (const auto* housing_service = appservices->find_by_id(config.housing.appservice_id))
-      provisioner.set_housing_bots({appservices->sender_user_id(*housing_service)});
+    if (housing_appservice) {
+      provisioner.set_housing_bots({appservices->sender_user_id(*housing_appservice)});
+      // The meetings bot sits in every owners' room and the repairs bot in every dispatchers'
+      // room, when the housing appservice's namespace has them.
+      housing::Provisioner::RoleBots role_bots;
+      for (auto [localpart, target] : {std::pair{&config.housing.meetings_localpart, &role_bots.meetings},
+                                       std::pair{&config.housing.repairs_localpart, &role_bots.repairs}}) {
+        auto user = "@" + *localpart + ":" + config.server_name;
+        if (appservices->user_in_namespace(*housing_appservice, user)) {
+          if (!accounts.exists(user)) accounts.create(user, "");
+          *target = user;
+        }
+      }
+      provisioner.set_role_bots(role_bots);
+    }
     // Then housing: what a crash left half-provisioned, then the registry files of the config.
     provisioner.start();
     for (const auto& file : config.housing.registry_files) import_registry_file(file);

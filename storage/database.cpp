@@ -23,6 +23,10 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "stream_eventid",      "consumer_position",   "roomalias_flag",       "creationkey_roomid",
     "registry_entry",      "codehash_code",       "userverification_verification", "buildingresident_flag",
     "expiry_verification", "verificationrequest_request", "housing_pending",
+    "botdone_flag",        "botoutbox_message",   "botdm_roomid",         "usersetting_setting",
+    "meterreading_reading", "ticket_ticket",      "userticket_flag",      "meeting_meeting",
+    "meetingballot_ballot", "accountperiod_bill", "payment_payment",      "reminder_flag",
+    "buildingnotice_notice",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -46,7 +50,12 @@ void add_index_tables(rocksdb::DB&) {}
 // directory derives roomalias_flag from alias_roomid, each once, behind a meta flag.
 void add_stream_tables(rocksdb::DB&) {}
 
-constexpr std::array<Migration, 2> kMigrations{&add_index_tables, &add_stream_tables};
+// 3 -> 4 adds the tables of the housing appservices' own database (botdone_flag ...
+// buildingnotice_notice). The homeserver never writes them; one table list keeps one door to
+// RocksDB for both processes, and the version moves so that an older binary refuses the directory.
+void add_housing_process_tables(rocksdb::DB&) {}
+
+constexpr std::array<Migration, 3> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables};
 }  // namespace
 
 std::string_view table_name(Table table) { return kTableNames[static_cast<std::size_t>(table)]; }

@@ -51,6 +51,20 @@ enum class Table : std::size_t {
   expiry_verification,   // be64(expires_at ms) \0 user \0 building \0 apartment -> "" (expiry order)
   verificationrequest_request,  // request id -> request for the council chair (JSON)
   housing_pending,       // "user\0<id>" | "building\0<id>" -> "" : membership or provisioning work not yet done
+  // The housing appservices' own database (`domovoy housing --data-dir`): empty in the homeserver's.
+  botdone_flag,          // "txn\0<txnId>" | "event\0<event id>" -> "" : transactions and commands already handled
+  botoutbox_message,     // be64(seq) -> a reply not yet sent (JSON: as_user, room_id or dm_with, content)
+  botdm_roomid,          // bot user \0 resident user -> the direct room between them
+  usersetting_setting,   // user id \0 name -> value ("language", "mute")
+  meterreading_reading,  // building \0 apartment \0 meter key \0 be64(taken_at ms) -> reading (JSON)
+  ticket_ticket,         // be64(number) -> repair request (JSON)
+  userticket_flag,       // user id \0 be64(number) -> "" (a resident's requests)
+  meeting_meeting,       // be64(number) -> owners' meeting (JSON)
+  meetingballot_ballot,  // be64(meeting) \0 owner key -> ballot (JSON)
+  accountperiod_bill,    // personal account \0 "YYYY-MM" -> bill (JSON)
+  payment_payment,       // payment id -> payment (JSON)
+  reminder_flag,         // user id \0 cause -> "" (reminders already sent)
+  buildingnotice_notice, // building id \0 kind \0 be64(published ms) -> published information (JSON)
   count_
 };
 
@@ -88,7 +102,7 @@ struct DatabaseOptions {
 
 class Database {
  public:
-  static constexpr std::uint64_t kSchemaVersion = 3;
+  static constexpr std::uint64_t kSchemaVersion = 4;
 
   // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
   // Throws IncompatibleSchema for a database written by a newer schema.

@@ -119,6 +119,8 @@ Config load_config_file(const std::string& path, Config config) {
     read(housing, "appservice_id", target.appservice_id, "housing.");
     read(housing, "bot_localpart", target.bot_localpart, "housing.");
     read(housing, "notices_localpart", target.notices_localpart, "housing.");
+    read(housing, "meetings_localpart", target.meetings_localpart, "housing.");
+    read(housing, "repairs_localpart", target.repairs_localpart, "housing.");
     read(housing, "neighbourhood_metres", target.neighbourhood_metres, "housing.");
     read(housing, "verification_valid_days", target.verification_valid_days, "housing.");
     read(housing, "reminder_days", target.reminder_days, "housing.");

@@ -42,6 +42,10 @@ struct Config {
     std::string appservice_id = "domovoy-housing";  // the registration with read access to the registry
     std::string bot_localpart = "domovoy";          // the server-owned user that creates and owns the rooms
     std::string notices_localpart = "domovoy-notices";  // the server notices user (reminders in a DM)
+    // Housing appservice users the provisioner seats, when the appservice's namespace has them:
+    // the meetings bot in every owners' room, the repairs bot in every dispatchers' room.
+    std::string meetings_localpart = "meetings";
+    std::string repairs_localpart = "repairs";
     double neighbourhood_metres = 500;
     unsigned verification_valid_days = 365;
     std::vector<unsigned> reminder_days = {30, 7};  // before a verification lapses

@@ -61,10 +61,27 @@ std::optional<std::string> optional_text(const json::object& body, const char* k
   return std::string(value->as_string());
 }
 
-// The housing appservice reads the registry and verifications with its as_token.
-void require_admin_or_housing_reader(const ClientServices& services, const http::Request& request) {
+// The housing appservice reads the registry and verifications with its as_token (and redeems
+// the codes residents send its bot).
+void require_admin_or_housing_appservice(const ClientServices& services, const http::Request& request) {
   if (!request.appservice_id.empty() && request.appservice_id == services.config.housing.appservice_id) return;
   require_admin(services, request);
+}
+
+json::object redeem_answer(HousingServices& housing, const std::string& user_id, const std::string& code) {
+  auto verification = housing.verification.redeem(user_id, code);
+  auto rooms = housing.provisioner.rooms_for(verification);
+  json::object answer_rooms{{"space", rooms.space},
+                            {"general", rooms.general},
+                            {"announcements", rooms.announcements},
+                            {"entrance", rooms.entrance}};
+  if (!rooms.owners.empty()) answer_rooms["owners"] = rooms.owners;
+  if (!rooms.neighbourhood.empty()) answer_rooms["neighbourhood"] = rooms.neighbourhood;
+  return {{"building_id", verification.building_id},
+          {"apartment", verification.apartment},
+          {"role", verification.role},
+          {"expires_at", format_iso8601(verification.expires_at)},
+          {"rooms", std::move(answer_rooms)}};
 }
 
 }  // namespace
@@ -101,24 +118,20 @@ ImportResult import_registry(HousingServices& housing, std::string_view file_tex
 
 void register_housing_routes(http::Router& router, ClientServices& services, HousingServices& housing) {
   // ---- residents
-  router.add(verb::post, "/_domovoy/client/v1/verify", http::Auth::required, [&services, &housing](http::Request& request) {
+  router.add(verb::post, "/_domovoy/client/v1/verify", http::Auth::required, [&housing](http::Request& request) {
     auto body = request.json_body();
-    auto code = required_string(body, "code");
-    auto verification = housing.verification.redeem(request.user_id, code);
-    auto rooms = housing.provisioner.rooms_for(verification);
-    json::object answer_rooms{{"space", rooms.space},
-                              {"general", rooms.general},
-                              {"announcements", rooms.announcements},
-                              {"entrance", rooms.entrance}};
-    if (!rooms.owners.empty()) answer_rooms["owners"] = rooms.owners;
-    if (!rooms.neighbourhood.empty()) answer_rooms["neighbourhood"] = rooms.neighbourhood;
-    (void)services;
-    return http::Response::json(json::object{{"building_id", verification.building_id},
-                                             {"apartment", verification.apartment},
-                                             {"role", verification.role},
-                                             {"expires_at", format_iso8601(verification.expires_at)},
-                                             {"rooms", std::move(answer_rooms)}});
+    return http::Response::json(redeem_answer(housing, request.user_id, required_string(body, "code")));
   });
+  // The housing appservice redeems the code a resident sent its bot in a direct message; the
+  // same limits and answer as the resident's own POST /verify.
+  router.add(verb::post, "/_domovoy/admin/v1/users/{userId}/verify", http::Auth::optional,
+             [&services, &housing](http::Request& request) {
+               require_admin_or_housing_appservice(services, request);
+               const auto& user_id = request.path_params[0];
+               if (!is_valid_user_id(user_id)) throw invalid_param("Invalid user id");
+               auto body = request.json_body();
+               return http::Response::json(redeem_answer(housing, user_id, required_string(body, "code")));
+             });
   router.add(verb::get, "/_domovoy/client/v1/verification", http::Auth::required, [&housing](http::Request& request) {
     json::array verifications;
     auto registry = housing.registry.registry();
@@ -168,26 +181,30 @@ void register_housing_routes(http::Router& router, ClientServices& services, Hou
         {"buildings", result.buildings}, {"apartments", result.apartments}, {"created_rooms", result.created_rooms}});
   });
   router.add(verb::get, "/_domovoy/admin/v1/registry", http::Auth::optional, [&services, &housing](http::Request& request) {
-    require_admin_or_housing_reader(services, request);
+    require_admin_or_housing_appservice(services, request);
     auto document = registry_to_json(*housing.registry.registry());
     document["format"] = std::string(kRegistryFormat);
     return http::Response::json(std::move(document));
   });
   router.add(verb::get, "/_domovoy/admin/v1/buildings", http::Auth::optional, [&services, &housing](http::Request& request) {
-    require_admin_or_housing_reader(services, request);
+    require_admin_or_housing_appservice(services, request);
     json::array buildings;
-    for (const auto& building : housing.registry.registry()->buildings)
+    json::object dispatch_rooms;  // company id -> its dispatchers' room
+    auto registry = housing.registry.registry();
+    for (const auto& company : registry->management_companies)
+      if (auto room = housing.registry.dispatch_room(company.id)) dispatch_rooms[company.id] = *room;
+    for (const auto& building : registry->buildings)
       buildings.push_back(json::object{{"id", building.id},
                                        {"slug", building.slug},
                                        {"address", building.address},
                                        {"management_company", building.management_company},
                                        {"chair", building.chair ? json::value(*building.chair) : json::value(nullptr)},
                                        {"rooms", rooms_json(rooms_with_neighbourhood(housing, building.id))}});
-    return http::Response::json(json::object{{"buildings", std::move(buildings)}});
+    return http::Response::json(json::object{{"buildings", std::move(buildings)}, {"dispatch_rooms", std::move(dispatch_rooms)}});
   });
   router.add(verb::get, "/_domovoy/admin/v1/buildings/{buildingId}", http::Auth::optional,
              [&services, &housing](http::Request& request) {
-               require_admin_or_housing_reader(services, request);
+               require_admin_or_housing_appservice(services, request);
                auto id = building_id_of(housing, request.path_params[0]);
                auto building = building_to_json(*housing.registry.registry()->find_building(id));
                building["rooms"] = rooms_json(rooms_with_neighbourhood(housing, id));
@@ -217,7 +234,7 @@ void register_housing_routes(http::Router& router, ClientServices& services, Hou
              });
   router.add(verb::get, "/_domovoy/admin/v1/buildings/{buildingId}/residents", http::Auth::optional,
              [&services, &housing](http::Request& request) {
-               require_admin_or_housing_reader(services, request);
+               require_admin_or_housing_appservice(services, request);
                auto id = building_id_of(housing, request.path_params[0]);
                json::array residents;
                for (const auto& v : housing.verifications.of_building(id)) residents.push_back(verification_json(v));
@@ -289,7 +306,7 @@ void register_housing_routes(http::Router& router, ClientServices& services, Hou
              });
   router.add(verb::get, "/_domovoy/admin/v1/users/{userId}/verifications", http::Auth::optional,
              [&services, &housing](http::Request& request) {
-               require_admin_or_housing_reader(services, request);
+               require_admin_or_housing_appservice(services, request);
                json::array verifications;
                for (const auto& v : housing.verifications.of_user(request.path_params[0]))
                  verifications.push_back(verification_json(v));

@@ -274,12 +274,14 @@ std::size_t Provisioner::provision_dispatch_rooms() {
     sync_power_levels(*registry_.dispatch_room(company.id));
     for (const auto& person : company.staff) reconcile_user(person);
     for (const auto& bot : housing_bots_) reconcile_user(bot);
+    if (!role_bots_.repairs.empty()) reconcile_user(role_bots_.repairs);
   }
   return created;
 }
 
 std::set<std::string> Provisioner::people_of_building(const std::string& building_id) const {
   std::set<std::string> people(housing_bots_.begin(), housing_bots_.end());
+  if (!role_bots_.meetings.empty()) people.insert(role_bots_.meetings);
   auto registry = registry_.registry();
   if (const auto* building = registry->find_building(building_id)) {
     if (building->chair) people.insert(*building->chair);
@@ -296,6 +298,16 @@ Provisioner::Entitlement Provisioner::entitlement_of(const std::string& user_id)
   if (user_id == bot_user_id_) return entitlement;
   auto indexed = index();
   const auto& registry = indexed->registry;
+  if (user_id == role_bots_.meetings) {
+    for (const auto& building : registry->buildings)
+      if (auto rooms = registry_.rooms(building.id); rooms && !rooms->owners.empty()) entitlement.rooms.insert(rooms->owners);
+    return entitlement;
+  }
+  if (user_id == role_bots_.repairs) {
+    for (const auto& company : registry->management_companies)
+      if (auto room = registry_.dispatch_room(company.id)) entitlement.rooms.insert(*room);
+    return entitlement;
+  }
   const auto& seed_of = indexed->seed_of;
   auto neighbourhood = [&](const std::string& building_id) -> std::string {
     auto it = seed_of.find(building_id);

@@ -30,6 +30,12 @@ class Provisioner {
   const std::string& notices_user_id() const { return notices_user_id_; }
   // Users of the housing appservice (its sender): members with moderator power everywhere.
   void set_housing_bots(std::vector<std::string> bots) { housing_bots_ = std::move(bots); }
+  // Bots with one seat each kind of room: empty when the housing appservice has no such user.
+  struct RoleBots {
+    std::string meetings;  // a member of every owners' room
+    std::string repairs;   // a member of every dispatchers' room
+  };
+  void set_role_bots(RoleBots bots) { role_bots_ = std::move(bots); }
 
   // Makes the housing user, then finishes what a crash left (pending buildings and users).
   void start();
@@ -87,6 +93,7 @@ class Provisioner {
   std::string bot_user_id_;
   std::string notices_user_id_;
   std::vector<std::string> housing_bots_;
+  RoleBots role_bots_;
   std::array<std::mutex, 64> user_locks_;
   std::mutex provisioning_mutex_;
   mutable std::mutex index_mutex_;

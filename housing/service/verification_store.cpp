@@ -94,6 +94,14 @@ VerificationStore::Redemption VerificationStore::redeem(const std::string& code_
   if (!stored) return redemption;
   redemption.code = parse_code(*stored);
   if (!redemption.code.used_by.empty()) {
+    // The same user sending the same code again (a client retrying a lost answer, a bot
+    // replaying a command after a crash) is answered as the first time, while it holds.
+    if (redemption.code.used_by == user_id)
+      if (auto held = find(user_id, redemption.code.building_id, redemption.code.apartment)) {
+        redemption.outcome = Outcome::verified;
+        redemption.verification = *held;
+        return redemption;
+      }
     redemption.outcome = Outcome::used;
     return redemption;
   }

@@ -47,6 +47,19 @@ TEST_F(VerificationStoreTest, ThreadsRacingForOneCodeHaveOneWinner) {
   EXPECT_EQ(store.of_building("b1").size(), 1u);
 }
 
+TEST_F(VerificationStoreTest, TheSameUserRedeemingAgainIsAnsweredAsTheFirstTime) {
+  auto hash = add_code("3", "owner", 100 * kDay);
+  auto first = store.redeem(hash, "@a:x", kDay, 365 * kDay);
+  ASSERT_EQ(first.outcome, VerificationStore::Outcome::verified);
+  auto again = store.redeem(hash, "@a:x", 2 * kDay, 365 * kDay);
+  EXPECT_EQ(again.outcome, VerificationStore::Outcome::verified);
+  EXPECT_EQ(again.verification.verified_at, first.verification.verified_at);  // nothing renewed
+  EXPECT_EQ(store.redeem(hash, "@b:x", 2 * kDay, 365 * kDay).outcome, VerificationStore::Outcome::used);
+  // Once revoked, the code does not bring its first user back either.
+  store.revoke("@a:x", "b1", "3");
+  EXPECT_EQ(store.redeem(hash, "@a:x", 3 * kDay, 365 * kDay).outcome, VerificationStore::Outcome::used);
+}
+
 TEST_F(VerificationStoreTest, UnknownAndExpiredCodesSaySo) {
   EXPECT_EQ(store.redeem("no-such-hash", "@a:x", kDay, kDay).outcome, VerificationStore::Outcome::unknown);
   auto hash = add_code("2", "tenant", 2 * kDay);
