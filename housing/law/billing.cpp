@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "housing/law/dates.hpp"
 #include "housing/law/decimal_arithmetic.hpp"

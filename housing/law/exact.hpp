@@ -17,7 +17,7 @@ namespace domovoy::housing::law {
 using Exact = boost::multiprecision::cpp_rational;
 
 Exact to_exact(const Rational& value);
-// units / 10^scale.
+// units / 10^scale; throws std::invalid_argument for a scale outside 0..18.
 Exact to_exact(const Decimal& value);
 
 // The nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3): the usual commercial

@@ -1,7 +1,6 @@
 #include "housing/law/meter_reading.hpp"
 
 #include <algorithm>
-#include <cstddef>
 
 #include "housing/law/dates.hpp"
 #include "housing/law/decimal_arithmetic.hpp"
