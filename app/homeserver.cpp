@@ -228,7 +228,10 @@ struct Homeserver::Parts {
       if (!accounts.exists(sender)) accounts.create(sender, "");
     }
     if (housing_appservice) {
-      provisioner.set_housing_bots({appservices->sender_user_id(*housing_appservice)});
+      // Its sender sits everywhere as a moderator, unless it is the housing user itself (the
+      // rooms' creator, whose power no power level may name).
+      const auto& sender = appservices->sender_user_id(*housing_appservice);
+      if (sender != provisioner.bot_user_id()) provisioner.set_housing_bots({sender});
       // The meetings bot sits in every owners' room and the repairs bot in every dispatchers'
       // room, when the housing appservice's namespace has them.
       housing::Provisioner::RoleBots role_bots;

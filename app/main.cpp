@@ -1,4 +1,5 @@
-// The `domovoy` executable: `domovoy serve` (the default) runs the homeserver.
+// The `domovoy` executable: `domovoy serve` (the default) runs the homeserver, `domovoy housing`
+// the housing bots beside it, `domovoy admin` the operator's commands.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include "federation/server_signing_key.hpp"
 #include "homeserver/appservice/registration.hpp"
 #include "app/admin_command.hpp"
+#include "app/housing_command.hpp"
 #include "app/homeserver.hpp"
 #include "homeserver/core/clock.hpp"
 #include "storage/database.hpp"
@@ -112,8 +114,10 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
   }
   auto run_admin = add_admin_command(app);
+  auto run_housing = add_housing_command(app);
   CLI11_PARSE(app, argc, argv);
   if (int code = run_admin(); code >= 0) return code;
+  if (int code = run_housing(); code >= 0) return code;
 
   Config config;
   try {

@@ -59,10 +59,10 @@ enum class Table : std::size_t {
   meterreading_reading,  // building \0 apartment \0 meter key \0 be64(taken_at ms) -> reading (JSON)
   ticket_ticket,         // be64(number) -> repair request (JSON)
   userticket_flag,       // user id \0 be64(number) -> "" (a resident's requests)
-  meeting_meeting,       // be64(number) -> owners' meeting (JSON)
+  meeting_meeting,       // "meeting\0" be64(number) -> owners' meeting (JSON); "poll\0<event id>" -> its poll's question
   meetingballot_ballot,  // be64(meeting) \0 owner key -> ballot (JSON)
   accountperiod_bill,    // personal account \0 "YYYY-MM" -> bill (JSON)
-  payment_payment,       // payment id -> payment (JSON)
+  payment_payment,       // "acct\0<account>\0<id>" -> payment (JSON); "id\0<id>" -> account; "pending\0<id>" -> ""
   reminder_flag,         // user id \0 cause -> "" (reminders already sent)
   buildingnotice_notice, // building id \0 kind \0 be64(published ms) -> published information (JSON)
   count_

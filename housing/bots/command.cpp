@@ -1,0 +1,92 @@
+#include "housing/bots/command.hpp"
+
+namespace domovoy::housing {
+
+std::string trim(std::string_view text) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  // A no-break space (U+00A0, as some keyboards and clients send) counts as a space too.
+  while (text.size() >= 2 && text.substr(0, 2) == "\xC2\xA0") text.remove_prefix(2);
+  while (text.size() >= 2 && text.substr(text.size() - 2) == "\xC2\xA0") text.remove_suffix(2);
+  return std::string(text);
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string current;
+  for (char c : text) {
+    if (c == ' ' || c == '\t') {
+      if (!current.empty()) words.push_back(std::move(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty()) words.push_back(std::move(current));
+  return words;
+}
+
+std::string fold_word(std::string_view word) {
+  std::string out;
+  out.reserve(word.size());
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    auto byte = static_cast<unsigned char>(word[i]);
+    if (byte >= 'A' && byte <= 'Z') {
+      out += static_cast<char>(byte - 'A' + 'a');
+      continue;
+    }
+    if (i + 1 < word.size()) {
+      auto next = static_cast<unsigned char>(word[i + 1]);
+      // UTF-8 of Cyrillic: А-П D0 90..9F -> а-п D0 B0..BF; Р-Я D0 A0..AF -> р-я D1 80..8F;
+      // Ё D0 81 and ё D1 91 -> е D0 B5.
+      if (byte == 0xD0 && next >= 0x90 && next <= 0x9F) {
+        out += '\xD0';
+        out += static_cast<char>(next + 0x20);
+        ++i;
+        continue;
+      }
+      if (byte == 0xD0 && next >= 0xA0 && next <= 0xAF) {
+        out += '\xD1';
+        out += static_cast<char>(next - 0x20);
+        ++i;
+        continue;
+      }
+      if ((byte == 0xD0 && next == 0x81) || (byte == 0xD1 && next == 0x91)) {
+        out += "\xD0\xB5";
+        ++i;
+        continue;
+      }
+    }
+    out += static_cast<char>(byte);
+  }
+  return out;
+}
+
+std::optional<Command> parse_command(std::string_view body) {
+  auto text = trim(body);
+  if (text.empty() || text.front() != '!') return std::nullopt;
+  Command command;
+  auto first_end = text.find('\n');
+  std::string first = text.substr(1, first_end == std::string::npos ? std::string::npos : first_end - 1);
+  auto space = first.find_first_of(" \t");
+  auto word = first.substr(0, space);
+  if (word.empty()) return std::nullopt;
+  command.word = fold_word(word);
+  command.args = space == std::string::npos ? std::string() : trim(first.substr(space));
+  command.language = language_of(word, Language::ru);
+  if (first_end != std::string::npos) {
+    std::string_view rest(text);
+    rest.remove_prefix(first_end + 1);
+    while (!rest.empty()) {
+      auto end = rest.find('\n');
+      auto line = trim(rest.substr(0, end));
+      if (!line.empty()) command.lines.push_back(std::move(line));
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+    }
+  }
+  return command;
+}
+
+}  // namespace domovoy::housing

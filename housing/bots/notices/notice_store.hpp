@@ -1,0 +1,53 @@
+#pragma once
+// What the operator or a utility publishes for a building (table buildingnotice_notice): the
+// capital-repair plan (works by year and the fund's balance) and planned outages. Each is kept
+// as published, newest last; the bots answer `!капремонт` and `!отключения` from here.
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/database.hpp"
+
+namespace domovoy::housing {
+
+struct CapitalRepairWork {
+  std::string work;  // «Ремонт крыши»
+  int year = 0;      // of the regional programme
+};
+
+struct CapitalRepairPlan {
+  std::vector<CapitalRepairWork> works;
+  std::int64_t fund_balance_kopecks = 0;
+  std::string fund_owner;  // «региональный оператор» or the special account's holder
+};
+
+struct Outage {
+  std::string service;          // «горячая вода»
+  std::int64_t from_ms = 0, to_ms = 0;
+  std::string details;          // who and why
+  std::string published_by;     // the operator, or the utility's appservice
+};
+
+class NoticeStore {
+ public:
+  explicit NoticeStore(storage::Database& database) : database_(database) {}
+
+  static void stage_capital_repair(storage::WriteBatch& batch, const std::string& building_id, std::int64_t at,
+                                   const CapitalRepairPlan& plan);
+  static void stage_outage(storage::WriteBatch& batch, const std::string& building_id, std::int64_t at,
+                           const Outage& outage);
+  std::optional<CapitalRepairPlan> capital_repair(const std::string& building_id) const;  // the latest
+  std::vector<Outage> outages(const std::string& building_id, std::int64_t not_ended_before) const;
+
+ private:
+  storage::Database& database_;
+};
+
+// Parses the JSON a publisher sends; throws ApiError (M_BAD_JSON, M_INVALID_PARAM) naming the key.
+CapitalRepairPlan capital_repair_from_json(const boost::json::object& body);
+Outage outage_from_json(const boost::json::object& body);
+
+}  // namespace domovoy::housing
