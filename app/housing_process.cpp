@@ -14,8 +14,10 @@
 #include "homeserver/http/server.hpp"
 #include "housing/bots/billing/billing_bot.hpp"
 #include "housing/bots/bot_dispatcher.hpp"
+#include "housing/bots/demo/demo_seed.hpp"
 #include "housing/bots/formatting.hpp"
 #include "housing/bots/meetings/meetings_bot.hpp"
+#include "housing/bots/reminders/reminder_sweep.hpp"
 #include "housing/bots/repairs/repairs_bot.hpp"
 #include "housing/bots/domovoy/domovoy_bot.hpp"
 #include "housing/bots/meters/meters_bot.hpp"
@@ -76,7 +78,8 @@ BillingSetup billing_setup(const ProcessConfig& config) {
                       demo_service("Холодное водоснабжение", "м³", 5420, MeterType::cold, 4900, 3),
                       demo_service("Горячее водоснабжение", "м³", 24130, MeterType::hot, 3600, 3),
                       demo_service("Электроэнергия, день", "кВт·ч", 690, MeterType::power_day, 70, 0),
-                      demo_service("Электроэнергия, ночь", "кВт·ч", 380, MeterType::power_night, 30, 0)};
+                      demo_service("Электроэнергия, ночь", "кВт·ч", 380, MeterType::power_night, 30, 0),
+                      demo_service("Газоснабжение", "м³", 860, MeterType::gas, 10000, 3)};
   } else {
     for (const auto& tariff : config.tariffs) {
       auto norm = parse_decimal(tariff.norm_per_person, 6);
@@ -99,12 +102,13 @@ BillingSetup billing_setup(const ProcessConfig& config) {
 
 // The first billed month: kept from the first start, so bills do not reach back before the
 // bots knew the building.
-std::chrono::year_month billing_start(storage::Database& database) {
+std::chrono::year_month billing_start(storage::Database& database, bool demo) {
   auto stored = database.get(storage::Table::meta, "housing_billing_start");
   if (stored)
     if (auto month = parse_month_key(*stored)) return *month;
   auto today = local_date(now_ms());
-  std::chrono::year_month month{today.year(), today.month()};
+  // The demo comes with three months of history (demo_seed.hpp).
+  auto month = demo ? demo_billing_start(now_ms()) : std::chrono::year_month{today.year(), today.month()};
   storage::WriteBatch batch;
   batch.put(storage::Table::meta, "housing_billing_start", month_key(month));
   database.write(std::move(batch));
@@ -132,6 +136,7 @@ struct HousingProcess::Parts {
   BillingBot* billing_bot = nullptr;
   RepairsBot* repairs_bot = nullptr;
   MeetingsBot* meetings_bot = nullptr;
+  std::unique_ptr<ReminderSweep> reminders;
   OutboxSender outbox;
   boost::asio::io_context io{2};
   boost::asio::thread_pool blocking_pool{4};
@@ -185,7 +190,7 @@ struct HousingProcess::Parts {
                                                    reading_limits(config),
                                                    law::ReadingWindow{config.reading_window_first_day, config.reading_window_last_day}));
     auto billing_bot_owned = std::make_unique<BillingBot>(user_of(config, config.bots.billing), directory, billing, bills,
-                                                          payments, store, billing_start(*database));
+                                                          payments, store, billing_start(*database, config.demo));
     billing_bot = billing_bot_owned.get();
     dispatcher.add_bot(std::move(billing_bot_owned));
     auto repairs_bot_owned = std::make_unique<RepairsBot>(
@@ -195,6 +200,9 @@ struct HousingProcess::Parts {
     repairs_bot = repairs_bot_owned.get();
     dispatcher.add_bot(std::move(repairs_bot_owned));
     dispatcher.add_bot(std::move(meetings_owned));
+    reminders = std::make_unique<ReminderSweep>(
+        directory, store, meters, billing, ReminderBots{user_of(config, config.bots.meters), user_of(config, config.bots.billing)},
+        law::ReadingWindow{config.reading_window_first_day, config.reading_window_last_day}, billing_bot->first_period());
     dispatcher.on_poll_response(
         [this](CommandContext& context, const boost::json::object& content) { meetings_bot->on_poll_response(context, content); });
     dispatcher.on_own_event([this](const boost::json::object& event, storage::WriteBatch& batch) {
@@ -257,6 +265,9 @@ struct HousingProcess::Parts {
       repairs_bot->escalate_overdue(now, batch, out);
       meetings_bot->run_schedule(now, batch, out);
     });
+    reminders->run(now, [this](const std::function<void(storage::WriteBatch&, Conversation&)>& work) {
+      dispatcher.run_exclusive(work);
+    });
   }
 };
 
@@ -282,6 +293,8 @@ void HousingProcess::run() {
   // the homeserver; the network threads start at once so that the homeserver's pings are answered.
   for (int i = 0; i < 2; ++i) parts_->threads.emplace_back([this] { parts_->io.run(); });
   if (!parts_->connect()) return;
+  if (parts_->config.demo && seed_demo(*parts_->directory.registry(), parts_->store, parts_->billing, now_ms()))
+    spdlog::info("housing: the demo region's readings, bills, notices and an open meeting are seeded");
   parts_->dispatcher.set_ready();
   spdlog::info("housing: connected to {}; bots ready", parts_->config.homeserver_base());
   parts_->outbox.start();

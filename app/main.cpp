@@ -14,6 +14,7 @@
 #include "federation/server_signing_key.hpp"
 #include "homeserver/appservice/registration.hpp"
 #include "app/admin_command.hpp"
+#include "app/housing_child.hpp"
 #include "app/housing_command.hpp"
 #include "app/homeserver.hpp"
 #include "homeserver/core/clock.hpp"
@@ -31,7 +32,7 @@ void raise_file_limit() {
   }
 }
 
-int serve(const Config& config) {
+int serve(Config config, bool with_housing) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   // Block the stop signals before any thread exists, so every thread inherits the mask and only
   // the waiter below receives them (otherwise a pool thread could take the default action).
@@ -40,8 +41,10 @@ int serve(const Config& config) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::unique_ptr<HousingChild> housing_bots;
   std::unique_ptr<Homeserver> server;
   try {
+    if (with_housing) housing_bots = std::make_unique<HousingChild>(config);
     server = std::make_unique<Homeserver>(config);
   } catch (const appservice::RegistrationError& error) {
     std::cerr << "domovoy: bad appservice registration: " << error.what() << "\n";
@@ -64,6 +67,11 @@ int serve(const Config& config) {
   }
   std::cout << "Domovoy " << config.server_name << " listening on http://" << config.listen_address << ":" << port
             << "/" << std::endl;
+  if (housing_bots) {
+    housing_bots->start(port, config.housing.demo);
+    std::cout << "Housing bots (domovoy housing) started at " << housing_bots->url() << ", data in " << config.data_dir
+              << "/housing" << std::endl;
+  }
   if (!server->demo_codes_file().empty())
     std::cout << "Demo region: two buildings in Saint Petersburg. Register in Element at http://" << config.listen_address
               << ":" << port << "/, start a chat with @" << config.housing.bot_localpart << ":" << config.server_name
@@ -81,6 +89,7 @@ int serve(const Config& config) {
   });
   server->run();
   waiter.join();
+  if (housing_bots) housing_bots->stop();
   server.reset();
   std::cout << "Domovoy stopped" << std::endl;
   return 0;
@@ -99,6 +108,7 @@ int main(int argc, char** argv) {
   std::string config_file, server_name, listen, data_dir, log_level;
   bool no_rate_limits = false;
   bool use_test_clock = false;
+  bool with_housing = false;
   std::vector<std::string> appservice_files;
   auto* serve_command = app.add_subcommand("serve", "Run the homeserver (the default)");
   for (auto* command : {&app, serve_command}) {
@@ -112,6 +122,8 @@ int main(int argc, char** argv) {
                       "Let admins set the server's clock (PUT /_domovoy/admin/v1/test/clock); for tests only");
     command->add_option("--appservice", appservice_files, "Appservice registration file (repeatable)")
         ->check(CLI::ExistingFile);
+    command->add_flag("--with-housing", with_housing,
+                      "Start the housing bots (domovoy housing) beside the server, with their data in <data-dir>/housing");
   }
   auto run_admin = add_admin_command(app);
   auto run_housing = add_housing_command(app);
@@ -140,7 +152,7 @@ int main(int argc, char** argv) {
     std::cerr << "domovoy: WARNING: running on a test clock that admins may move; never use this in production\n";
   }
   try {
-    return serve(config);
+    return serve(config, with_housing);
   } catch (const std::exception& error) {
     std::cerr << "domovoy: fatal: " << error.what() << "\n";
     return 1;
