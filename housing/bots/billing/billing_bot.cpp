@@ -189,9 +189,14 @@ void BillingBot::pay(CommandContext& context) {
   if (!argument.empty()) {
     auto parsed = law::parse_rubles(argument);
     if (auto* error = std::get_if<law::MoneyParseError>(&parsed)) {
-      (void)error;
-      context.answer(user_id_, {context.text({"Сумма пишется цифрами, копейки — через запятую: !оплатить 1500,50.",
-                                              "Write the amount in digits: !pay 1500.50."}), {}});
+      Text why{"Сумма пишется цифрами, копейки — через запятую: !оплатить 1500,50.", "Write the amount in digits: !pay 1500.50."};
+      if (*error == law::MoneyParseError::zero || *error == law::MoneyParseError::negative)
+        why = {"Сумма должна быть больше нуля.", "The amount must be more than zero."};
+      else if (*error == law::MoneyParseError::too_many_decimals)
+        why = {"Копеек — не больше двух знаков: !оплатить 1500,50.", "At most two decimals (kopecks): !pay 1500.50."};
+      else if (*error == law::MoneyParseError::too_large)
+        why = {"Сумма больше задолженности.", "The amount is more than is due."};
+      context.answer(user_id_, {why.in(language), {}});
       return;
     }
     amount = std::get<std::int64_t>(parsed);

@@ -22,10 +22,11 @@ process.on("exit", () => {
   }
 });
 
-function launch(dataDir, { configFile, rateLimits }) {
+function launch(dataDir, { configFile, rateLimits, args: extraArgs = [] }) {
   const args = ["serve", "--server-name", "localhost", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
   if (configFile) args.push("--config", configFile);
   if (!rateLimits) args.push("--no-rate-limits");
+  args.push(...extraArgs);
   const child = spawn(BINARY, args, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   let stderr = "";
@@ -64,7 +65,8 @@ function launch(dataDir, { configFile, rateLimits }) {
 
 /**
  * Starts a server. options.config: an object written as the YAML/JSON config file (JSON is YAML);
- * options.rateLimits: true to leave rate limits on (default: --no-rate-limits).
+ * options.rateLimits: true to leave rate limits on (default: --no-rate-limits); options.args: more
+ * flags (--test-clock, --appservice FILE).
  * Returns { baseUrl, dataDir, stop(), kill9(), restart(), alive(), stderr() }.
  */
 export async function startServer(options = {}) {
@@ -74,7 +76,7 @@ export async function startServer(options = {}) {
     configFile = path.join(dataDir, "..", path.basename(dataDir) + ".yaml");
     writeFileSync(configFile, JSON.stringify(options.config, null, 2));
   }
-  const launchOptions = { configFile, rateLimits: Boolean(options.rateLimits) };
+  const launchOptions = { configFile, rateLimits: Boolean(options.rateLimits), args: options.args || [] };
   let proc = launch(dataDir, launchOptions);
   let baseUrl;
   try {
