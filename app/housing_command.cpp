@@ -3,12 +3,16 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "app/housing_process.hpp"
 #include "homeserver/appservice/registration.hpp"
+#include "homeserver/core/json.hpp"
+#include "housing/process/homeserver_api.hpp"
 #include "housing/process/registration_writer.hpp"
 #include "storage/database.hpp"
 
@@ -27,7 +31,65 @@ struct HousingOptions {
   std::string write_registration;
   std::string url;
   bool demo = false;
+  // `domovoy housing publish`
+  std::string bots;
+  std::string token;
+  std::string building;
+  std::string capital_repair_file;
+  std::string outage_file;
 };
+
+// POSTs one file to the bots' publishing API: 0 done, 1 refused, 2 local problem, 3 not running.
+int run_publish(const HousingOptions& options) {
+  std::string token = options.token;
+  if (token.empty()) {
+    if (options.registration.empty()) {
+      std::cerr << "domovoy housing publish: give --registration FILE (its as_token) or --token TOKEN\n";
+      return 2;
+    }
+    try {
+      token = appservice::load_registration_file(options.registration).as_token;
+    } catch (const std::exception& error) {
+      std::cerr << "domovoy housing publish: " << error.what() << "\n";
+      return 2;
+    }
+  }
+  if (options.capital_repair_file.empty() == options.outage_file.empty()) {
+    std::cerr << "domovoy housing publish: give one of --capital-repair FILE or --outage FILE\n";
+    return 2;
+  }
+  const auto& file = options.capital_repair_file.empty() ? options.outage_file : options.capital_repair_file;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "domovoy housing publish: cannot read " << file << "\n";
+    return 2;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  boost::json::value body;
+  try {
+    body = parse_untrusted_json(text.str());
+  } catch (const std::exception&) {
+    std::cerr << "domovoy housing publish: " << file << " is not JSON\n";
+    return 2;
+  }
+  auto base = options.bots.empty() ? std::string("http://127.0.0.1:9008") : options.bots;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  housing::HomeserverApi bots(base, token);
+  auto path = "/_domovoy/housing/v1/buildings/" + housing::HomeserverApi::segment(options.building) +
+              (options.capital_repair_file.empty() ? "/outages" : "/capital_repair");
+  auto answer = bots.call(boost::beast::http::verb::post, path, &body);
+  if (answer.status == 0) {
+    std::cerr << "domovoy housing publish: the housing bots at " << base << " are not running (" << answer.transport_error << ")\n";
+    return 3;
+  }
+  if (!answer.ok()) {
+    std::cerr << "domovoy housing publish: refused (" << answer.status << " " << answer.errcode() << "): " << answer.error() << "\n";
+    return 1;
+  }
+  std::cout << "Published; posted to the building's announcements room." << std::endl;
+  return 0;
+}
 
 int run_housing(const HousingOptions& options) {
   housing::ProcessConfig config;
@@ -112,8 +174,17 @@ std::function<int()> add_housing_command(CLI::App& app) {
   command->add_option("--write-registration", options->write_registration,
                       "Write the appservice registration to FILE and exit");
   command->add_option("--url", options->url, "With --write-registration: the URL the homeserver reaches the bots at");
-  return [command, options]() -> int {
+  auto* publish = command->add_subcommand("publish", "Publish a capital-repair plan or a planned outage to a building");
+  publish->add_option("--bots", options->bots, "Base URL of the running housing bots (http://127.0.0.1:9008)");
+  publish->add_option("--registration", options->registration, "The bots' registration (its as_token authenticates)");
+  publish->add_option("--token", options->token, "An appservice token instead (a utility's)");
+  publish->add_option("--building", options->building, "The building's FIAS/GAR id")->required();
+  publish->add_option("--capital-repair", options->capital_repair_file,
+                      "JSON {works: [{work, year}], fund_balance_kopecks, fund_owner?}")->check(CLI::ExistingFile);
+  publish->add_option("--outage", options->outage_file, "JSON {service, from, to, details?}")->check(CLI::ExistingFile);
+  return [command, publish, options]() -> int {
     if (!command->parsed()) return -1;
+    if (publish->parsed()) return run_publish(*options);
     try {
       return run_housing(*options);
     } catch (const std::exception& error) {

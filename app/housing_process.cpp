@@ -11,6 +11,7 @@
 
 #include "homeserver/appservice/registration.hpp"
 #include "homeserver/core/clock.hpp"
+#include "homeserver/core/json.hpp"
 #include "homeserver/http/server.hpp"
 #include "housing/bots/billing/billing_bot.hpp"
 #include "housing/bots/bot_dispatcher.hpp"
@@ -21,7 +22,10 @@
 #include "housing/bots/repairs/repairs_bot.hpp"
 #include "housing/bots/domovoy/domovoy_bot.hpp"
 #include "housing/bots/meters/meters_bot.hpp"
+#include "housing/bots/notices/notice_publisher.hpp"
 #include "housing/bots/notices/notice_store.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "housing/registry/registry_ids.hpp"
 #include "housing/process/appservice_endpoints.hpp"
 #include "housing/process/bot_store.hpp"
 #include "housing/process/homeserver_api.hpp"
@@ -138,6 +142,11 @@ struct HousingProcess::Parts {
   MeetingsBot* meetings_bot = nullptr;
   std::unique_ptr<ReminderSweep> reminders;
   OutboxSender outbox;
+  NoticePublisher publisher;
+  std::mutex utility_tokens_mutex;
+  // Utilities' tokens the homeserver vouched for, in memory only; a token revoked at the
+  // homeserver stays known here until the bots restart.
+  std::map<std::string, std::string> utility_tokens;
   boost::asio::io_context io{2};
   boost::asio::thread_pool blocking_pool{4};
   http::Router router;
@@ -168,13 +177,20 @@ struct HousingProcess::Parts {
         billing(bills, meters, billing_setup(config)),
         dispatcher(store, directory, api, user_of(config, config.bots.domovoy)),
         outbox(store, api),
+        publisher(dispatcher, directory, user_of(config, config.bots.domovoy)),
         server(io, blocking_pool, router,
                [this](const std::string& token, const http::Request&) -> std::optional<http::Session> {
                  if (token == registration.hs_token) return http::Session{"homeserver", "", "", "", false};
                  if (token == registration.as_token) return http::Session{"operator", "", "", "", false};
+                 if (auto utility = utility_of(token)) return http::Session{"utility:" + *utility, "", "", "", false};
                  return std::nullopt;
                },
                http::ServerLimits{.max_body_bytes = 16u << 20}, http::RateLimits{.enabled = false}) {
+    // The first billed month is the homeserver's month, test clock included: read it now.
+    if (auto theirs = api.test_clock_ms()) {
+      test_clock::enable();
+      test_clock::set(*theirs);
+    }
     dispatcher.set_room_speakers(user_of(config, config.bots.meetings), user_of(config, config.bots.repairs));
     law::MeetingRules meeting_rules;
     meeting_rules.min_notice_days = static_cast<int>(config.meeting_notice_days);
@@ -219,6 +235,45 @@ struct HousingProcess::Parts {
                                   &config.bots.meetings})
       bot_users.insert(user_of(config, *localpart));
     register_appservice_endpoints(router, AppserviceEndpoints{dispatcher, bot_users});
+    register_notice_routes(router, publisher, [this](const http::Request& request) {
+      if (request.user_id == "operator") return Publisher{"operator", {}};
+      if (request.user_id.rfind("utility:", 0) == 0) {
+        auto user = request.user_id.substr(8);
+        for (const auto& utility : config.utilities)
+          if (utility.user_id == user) {
+            Publisher publisher{user, {}};
+            for (const auto& id : utility.buildings)
+              if (auto normal = normalise_building_id(id)) publisher.buildings.insert(*normal);
+            // A utility with no buildings serves none (an empty set would mean every building).
+            if (publisher.buildings.empty()) publisher.buildings.insert("-");
+            return publisher;
+          }
+      }
+      throw forbidden("Only the operator and the configured utilities publish");
+      return Publisher{};
+    });
+  }
+
+  // A utility's appservice token: the homeserver says whose it is (whoami); only the utilities
+  // of the configuration are let in. Answers are remembered for the process's life.
+  std::optional<std::string> utility_of(const std::string& token) {
+    if (config.utilities.empty() || token.size() > 512) return std::nullopt;
+    {
+      std::lock_guard lock(utility_tokens_mutex);
+      if (auto it = utility_tokens.find(token); it != utility_tokens.end()) return it->second;
+    }
+    HomeserverApi as_them(config.homeserver_base(), token);
+    auto answer = as_them.call(boost::beast::http::verb::get, "/_matrix/client/v3/account/whoami");
+    if (!answer.ok() || !answer.body.is_object()) return std::nullopt;
+    auto user = optional_string(answer.body.as_object(), "user_id");
+    if (!user) return std::nullopt;
+    for (const auto& utility : config.utilities)
+      if (utility.user_id == *user) {
+        std::lock_guard lock(utility_tokens_mutex);
+        utility_tokens[token] = *user;
+        return user;
+      }
+    return std::nullopt;
   }
 
   bool wait_or_stop(std::chrono::milliseconds delay) {

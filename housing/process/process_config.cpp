@@ -61,7 +61,7 @@ ProcessConfig load_process_config(const std::string& path, ProcessConfig config)
   if (root.IsNull()) return config;
   check_keys(root,
              {"homeserver", "server_name", "registration", "listen", "data_dir", "log_level", "bots", "demo", "meters",
-              "billing", "repairs", "meetings"},
+              "billing", "repairs", "meetings", "utilities"},
              "");
   read(root, "homeserver", config.homeserver_url, "");
   read(root, "server_name", config.server_name, "");
@@ -133,6 +133,19 @@ ProcessConfig load_process_config(const std::string& path, ProcessConfig config)
     read(meetings, "electronic_min_days", config.electronic_min_days, "meetings.");
     read(meetings, "electronic_max_days", config.electronic_max_days, "meetings.");
     read(meetings, "designated_system", config.designated_system, "meetings.");
+  }
+  if (auto utilities = root["utilities"]) {
+    if (!utilities.IsSequence()) throw ProcessConfigError("config key 'utilities' must be a list");
+    for (std::size_t i = 0; i < utilities.size(); ++i) {
+      auto path = "utilities[" + std::to_string(i) + "]";
+      check_keys(utilities[i], {"user_id", "buildings"}, path);
+      UtilityConfig utility;
+      read(utilities[i], "user_id", utility.user_id, path + ".");
+      read(utilities[i], "buildings", utility.buildings, path + ".");
+      if (utility.user_id.empty() || utility.user_id.front() != '@' || utility.user_id.find(':') == std::string::npos)
+        throw ProcessConfigError("config key '" + path + ".user_id' must be a Matrix user id");
+      config.utilities.push_back(std::move(utility));
+    }
   }
   return config;
 }

@@ -38,6 +38,13 @@ struct ServiceTariff {
   std::string norm_per_person = "0";
 };
 
+// A utility (water, heat, power supplier) that runs its own appservice and publishes outages for
+// the buildings it serves through the bots' API, authenticated by its appservice's as_token.
+struct UtilityConfig {
+  std::string user_id;                 // its appservice's sender, "@vodokanal:localhost"
+  std::vector<std::string> buildings;  // building ids it serves; empty: none
+};
+
 struct ProcessConfig {
   std::string homeserver_url = "http://127.0.0.1:8008";
   std::string server_name = "localhost";
@@ -78,6 +85,8 @@ struct ProcessConfig {
   // Whether the operator declared this server the region's designated system for electronic
   // meetings with legal force (Federal Law 463-ФЗ); off, they go through the state connector.
   bool designated_system = false;
+
+  std::vector<UtilityConfig> utilities;
 
   std::string homeserver_base() const;  // homeserver_url without a trailing '/'
 };

@@ -1,0 +1,79 @@
+#include "housing/bots/notices/notice_publisher.hpp"
+
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/clock.hpp"
+#include "housing/bots/formatting.hpp"
+#include "housing/law/money.hpp"
+#include "housing/registry/registry_ids.hpp"
+
+namespace domovoy::housing {
+
+namespace json = boost::json;
+using boost::beast::http::verb;
+
+std::pair<std::shared_ptr<const Registry>, const Building*> NoticePublisher::building_for(const Publisher& publisher,
+                                                                                         const std::string& raw_id) {
+  auto id = normalise_building_id(raw_id);
+  auto registry = directory_.registry();
+  const Building* building = id ? registry->find_building(*id) : nullptr;
+  if (!building && id && directory_.refresh()) {
+    registry = directory_.registry();
+    building = registry->find_building(*id);
+  }
+  if (!building) throw not_found("Unknown building " + raw_id);
+  if (!publisher.buildings.empty() && !publisher.buildings.count(building->id))
+    throw forbidden("This publisher does not serve building " + building->id);
+  return {registry, building};
+}
+
+void NoticePublisher::publish_capital_repair(const Publisher& publisher, const std::string& building_id,
+                                             const json::object& body) {
+  auto [registry, found] = building_for(publisher, building_id);
+  const auto& building = *found;
+  auto plan = capital_repair_from_json(body);
+  auto rooms = directory_.rooms_of(building.id);
+  dispatcher_.run_exclusive([&](storage::WriteBatch& batch, Conversation& out) {
+    NoticeStore::stage_capital_repair(batch, building.id, now_ms(), plan);
+    if (!rooms || rooms->announcements.empty()) return;
+    std::string text = "План капитального ремонта дома " + building.address + ":\n";
+    for (const auto& work : plan.works) text += std::to_string(work.year) + " — " + work.work + "\n";
+    text += "Остаток фонда капитального ремонта: " + law::format_rubles(plan.fund_balance_kopecks) +
+            (plan.fund_owner.empty() ? "" : " (" + plan.fund_owner + ")") +
+            ".\nПодробнее: !капремонт · The building's capital-repair plan was updated: !capital-repair";
+    out.in_room(domovoy_user_, rooms->announcements, {text, {}});
+  });
+}
+
+void NoticePublisher::publish_outage(const Publisher& publisher, const std::string& building_id, const json::object& body) {
+  auto [registry, found] = building_for(publisher, building_id);
+  const auto& building = *found;
+  auto outage = outage_from_json(body);
+  outage.published_by = publisher.who;
+  auto rooms = directory_.rooms_of(building.id);
+  dispatcher_.run_exclusive([&](storage::WriteBatch& batch, Conversation& out) {
+    NoticeStore::stage_outage(batch, building.id, now_ms(), outage);
+    if (!rooms || rooms->announcements.empty()) return;
+    out.in_room(domovoy_user_, rooms->announcements,
+                {"Плановое отключение: " + outage.service + ", " + format_date_time_ms(outage.from_ms, Language::ru) + " — " +
+                     format_date_time_ms(outage.to_ms, Language::ru) + (outage.details.empty() ? "" : ". " + outage.details) +
+                     "\nPlanned outage: " + outage.service + ", " + format_date_time_ms(outage.from_ms, Language::en) + " — " +
+                     format_date_time_ms(outage.to_ms, Language::en) + ". All outages: !outages",
+                 {}});
+  });
+}
+
+void register_notice_routes(http::Router& router, NoticePublisher& publisher,
+                            std::function<Publisher(const http::Request&)> publisher_of) {
+  router.add(verb::post, "/_domovoy/housing/v1/buildings/{buildingId}/capital_repair", http::Auth::required,
+             [&publisher, publisher_of](http::Request& request) {
+               publisher.publish_capital_repair(publisher_of(request), request.path_params[0], request.json_body());
+               return http::Response::json(json::object{});
+             });
+  router.add(verb::post, "/_domovoy/housing/v1/buildings/{buildingId}/outages", http::Auth::required,
+             [&publisher, publisher_of](http::Request& request) {
+               publisher.publish_outage(publisher_of(request), request.path_params[0], request.json_body());
+               return http::Response::json(json::object{});
+             });
+}
+
+}  // namespace domovoy::housing
