@@ -3,12 +3,19 @@
 namespace domovoy::housing {
 
 std::string trim(std::string_view text) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  // A no-break space (U+00A0, as some keyboards and clients send) counts as a space too.
-  while (text.size() >= 2 && text.substr(0, 2) == "\xC2\xA0") text.remove_prefix(2);
-  while (text.size() >= 2 && text.substr(text.size() - 2) == "\xC2\xA0") text.remove_suffix(2);
+  // Spaces, tabs, line ends and no-break spaces (U+00A0, as some keyboards and clients send), in
+  // any mix.
+  auto strip = [&text]() {
+    if (text.empty()) return false;
+    char first = text.front(), last = text.back();
+    if (first == ' ' || first == '\t' || first == '\r' || first == '\n') return text.remove_prefix(1), true;
+    if (last == ' ' || last == '\t' || last == '\r' || last == '\n') return text.remove_suffix(1), true;
+    if (text.size() >= 2 && text.substr(0, 2) == "\xC2\xA0") return text.remove_prefix(2), true;
+    if (text.size() >= 2 && text.substr(text.size() - 2) == "\xC2\xA0") return text.remove_suffix(2), true;
+    return false;
+  };
+  while (strip()) {
+  }
   return std::string(text);
 }
 
