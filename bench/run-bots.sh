@@ -27,7 +27,7 @@ for _ in $(seq 1 200); do
 done
 [ -n "$PORT" ] || { cat "$WORK/server.out"; exit 1; }
 "$BUILD/domovoy" housing --registration "$WORK/housing.yaml" --homeserver "http://127.0.0.1:$PORT" \
-  --listen "127.0.0.1:$BOTS_PORT" --data-dir "$WORK/bots" --log-level warn > "$WORK/bots.out" 2>&1 &
+  --listen "127.0.0.1:$BOTS_PORT" --data-dir "$WORK/bots" --log-level "${BOTS_LOG:-warn}" > "${BOTS_OUT:-$WORK/bots.out}" 2>&1 &
 BOTS=$!
 ADMIN_TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/_matrix/client/v3/register" -H 'Content-Type: application/json' \
   -d '{"username":"bench-admin","password":"bench-admin-password","auth":{"type":"m.login.dummy"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')

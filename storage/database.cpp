@@ -66,6 +66,11 @@ void WriteBatch::put(Table table, std::string_view key, std::string_view value) 
 void WriteBatch::remove(Table table, std::string_view key) {
   pending_.push_back({table, {std::string(key), std::nullopt}});
 }
+void WriteBatch::append(WriteBatch&& other) {
+  for (auto& entry : other.pending_) pending_.push_back(std::move(entry));
+  other.pending_.clear();
+}
+
 std::size_t WriteBatch::size_bytes() const {
   std::size_t total = 0;
   for (const auto& [table, kv] : pending_) total += kv.first.size() + (kv.second ? kv.second->size() : 0);

@@ -87,6 +87,9 @@ class WriteBatch {
   bool empty() const { return pending_.empty(); }
   void put(Table table, std::string_view key, std::string_view value);
   void remove(Table table, std::string_view key);
+  // Moves the other batch's writes after this one's (one write for several units of work, each
+  // staged on its own so a failing one leaves nothing behind).
+  void append(WriteBatch&& other);
   std::size_t size_bytes() const;
 
  private:

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <set>
+
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/core/clock.hpp"
@@ -62,25 +65,122 @@ Language BotDispatcher::language_for(const std::string& user_id, Language fallba
   return *stored == "en" ? Language::en : Language::ru;
 }
 
+namespace {
+
+std::string text_of(const json::object& event, const char* key) {
+  const auto* value = event.if_contains(key);
+  return value && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
+// Commands that change records several users share (a request's or a meeting's, the numbers of
+// requests, meetings and payments): each is written on its own, never grouped with another's.
+bool touches_shared_records(const json::object& event) {
+  if (text_of(event, "type") != "m.room.message") return false;
+  const auto* content = optional_object(event, "content");
+  if (!content) return false;
+  auto msgtype = optional_string(*content, "msgtype").value_or("");
+  if (msgtype == "m.image" || msgtype == "m.file" || msgtype == "m.video") return true;  // attached to a request
+  auto command = parse_command(optional_string(*content, "body").value_or(""));
+  if (!command) return false;
+  for (const char* word : {"заявка", "repair", "жалоба", "complain", "принять", "accept", "назначить", "assign", "в-работе",
+                           "вработе", "start", "выполнено", "done", "отклонить", "reject", "собрание", "meeting",
+                           "поддерживаю", "support", "бюллетень", "ballot", "оплатить", "pay", "возврат", "refund"})
+    if (command->word == word) return true;
+  return false;
+}
+
+}  // namespace
+
 void BotDispatcher::handle_transaction(const std::string& txn_id, const json::array& events) {
   if (!ready_) throw ApiError(503, "M_UNKNOWN", "The housing bots are starting; send the transaction again");
   std::lock_guard lock(command_mutex_);
   if (store_.transaction_done(txn_id)) return;
+  auto started = std::chrono::steady_clock::now();
+  prefetch_verifications(events);
+  // Events of different senders are written together, one durable write for many commands (a
+  // building's rush hour is many residents at once); a sender's second event, and a command on
+  // shared records, first writes what came before, so every command reads what the earlier
+  // ones wrote.
+  storage::WriteBatch group;
+  std::set<std::string> senders;
+  std::size_t replies = 0;
+  auto flush = [&] {
+    if (!group.empty()) store_.database().write(std::move(group));
+    group = storage::WriteBatch();
+    senders.clear();
+    if (replies && on_replies_) on_replies_();
+    replies = 0;
+  };
+  for (const auto& event : events) {
+    if (!event.is_object()) continue;
+    const auto& object = event.as_object();
+    auto sender = text_of(object, "sender");
+    bool shared = touches_shared_records(object);
+    if (shared || senders.count(sender)) flush();
+    storage::WriteBatch own;
+    std::size_t own_replies = 0;
+    try {
+      own_replies = handle_event(object, own);
+    } catch (const storage::StorageError&) {
+      throw;  // not answered 200: the homeserver sends the transaction again
+    } catch (const HomeserverUnavailable& error) {
+      // What needed the homeserver is not done: refuse the transaction (what was written of it
+      // stays, marked, and is skipped when it comes again).
+      flush();
+      throw ApiError(503, "M_UNKNOWN", std::string("The homeserver did not answer the housing bots: ") + error.what());
+    } catch (const std::exception& error) {
+      // A malformed event or a bug must not hold the region's bots hostage: it is marked handled
+      // and logged without its content (which may hold personal data).
+      spdlog::error("housing: an event of transaction {} failed: {}", txn_id, error.what());
+      own = storage::WriteBatch();
+      own_replies = 0;
+      if (auto id = text_of(object, "event_id"); !id.empty()) BotStore::mark_event(own, id);
+    }
+    prefetched_.erase(sender);  // what they said may have changed their verifications
+    group.append(std::move(own));
+    replies += own_replies;
+    senders.insert(sender);
+    if (shared) flush();
+  }
+  BotStore::mark_transaction(group, txn_id);
+  flush();
+  prefetched_.clear();
+  spdlog::debug("housing: transaction {}: {} events in {} ms", txn_id, events.size(),
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+}
+
+void BotDispatcher::prefetch_verifications(const json::array& events) {
+  // The verifications of every sender of a message, asked of the homeserver at once rather than
+  // one after the other.
+  std::set<std::string> senders;
   for (const auto& event : events)
     if (event.is_object()) {
+      const auto& object = event.as_object();
+      auto type = text_of(object, "type");
+      auto sender = text_of(object, "sender");
+      if (type == "m.room.message" && !sender.empty() && !is_our_bot(sender) && !store_.event_done(text_of(object, "event_id")))
+        senders.insert(sender);
+    }
+  prefetched_.clear();
+  std::vector<std::string> list(senders.begin(), senders.end());
+  constexpr std::size_t kAtOnce = 16;
+  for (std::size_t begin = 0; begin < list.size(); begin += kAtOnce) {
+    std::vector<std::pair<std::string, std::future<std::vector<ResidentVerification>>>> asked;
+    for (auto i = begin; i < std::min(list.size(), begin + kAtOnce); ++i)
+      asked.emplace_back(list[i], std::async(std::launch::async, [this, user = list[i]] { return directory_.verifications_of(user); }));
+    for (auto& [user, answer] : asked) {
       try {
-        handle_event(event.as_object());
-      } catch (const storage::StorageError&) {
-        throw;  // not answered 200: the homeserver sends the transaction again
-      } catch (const std::exception& error) {
-        // One malformed or failing event must not hold the region's bots hostage; it is logged
-        // without its content (it may hold personal data).
-        spdlog::error("housing: an event of transaction {} failed: {}", txn_id, error.what());
+        prefetched_[user] = answer.get();
+      } catch (const std::exception&) {
+        // Asked again when the command needs it; a homeserver that is down fails it there.
       }
     }
-  storage::WriteBatch batch;
-  BotStore::mark_transaction(batch, txn_id);
-  store_.database().write(std::move(batch));
+  }
+}
+
+std::vector<ResidentVerification> BotDispatcher::verifications_of(const std::string& user_id) {
+  if (auto it = prefetched_.find(user_id); it != prefetched_.end()) return it->second;
+  return directory_.verifications_of(user_id);
 }
 
 void BotDispatcher::run_exclusive(const std::function<void(storage::WriteBatch&, Conversation&)>& work) {
@@ -93,23 +193,19 @@ void BotDispatcher::run_exclusive(const std::function<void(storage::WriteBatch&,
   if (out.count() && on_replies_) on_replies_();
 }
 
-void BotDispatcher::handle_event(const json::object& event) {
+std::size_t BotDispatcher::handle_event(const json::object& event, storage::WriteBatch& batch) {
   auto event_id = optional_string(event, "event_id").value_or("");
   auto type = optional_string(event, "type").value_or("");
   auto sender = optional_string(event, "sender").value_or("");
   auto room_id = optional_string(event, "room_id").value_or("");
-  if (event_id.empty() || room_id.empty() || sender.empty()) return;
-  if (store_.event_done(event_id)) return;
+  if (event_id.empty() || room_id.empty() || sender.empty()) return 0;
+  if (store_.event_done(event_id)) return 0;
   if (is_our_bot(sender)) {
-    if (!own_event_handler_) return;
-    storage::WriteBatch batch;
+    if (!own_event_handler_) return 0;
     own_event_handler_(event, batch);
-    if (batch.empty()) return;
-    BotStore::mark_event(batch, event_id);
-    store_.database().write(std::move(batch));
-    return;
+    if (!batch.empty()) BotStore::mark_event(batch, event_id);
+    return 0;
   }
-  storage::WriteBatch batch;
   Conversation out(store_, batch, sender);
   if (type == "m.room.member") {
     auto state_key = optional_string(event, "state_key").value_or("");
@@ -123,8 +219,7 @@ void BotDispatcher::handle_event(const json::object& event) {
     on_message(event, type, room_id, sender, batch, out);
   }
   BotStore::mark_event(batch, event_id);
-  store_.database().write(std::move(batch));
-  if (out.count() && on_replies_) on_replies_();
+  return out.count();
 }
 
 void BotDispatcher::on_invite(const std::string& bot_user, const std::string& room_id, const std::string& inviter,
@@ -197,7 +292,7 @@ void BotDispatcher::on_message(const json::object& event, const std::string& typ
     // A poll's answer: only the meetings' own polls count, as votes, wherever they are.
     if (!poll_handler_) return;
     auto place = directory_.place_of(room_id);
-    Asker asker{sender, directory_.verifications_of(sender), directory_.is_staff_anywhere(sender)};
+    Asker asker{sender, verifications_of(sender), directory_.is_staff_anywhere(sender)};
     Command none;
     CommandContext context{none, asker, language_for(sender, Language::ru),
                            optional_int(event, "origin_server_ts").value_or(now_ms()), place.has_value(), room_id, place,
@@ -219,7 +314,7 @@ void BotDispatcher::on_message(const json::object& event, const std::string& typ
   Bot* room_bot = bot_by_user(here);
   if (command && handle_common(*command, sender, here, room_id, place.has_value(), batch, out)) return;
 
-  Asker asker{sender, directory_.verifications_of(sender), directory_.is_staff_anywhere(sender)};
+  Asker asker{sender, verifications_of(sender), directory_.is_staff_anywhere(sender)};
   // A message that is only a code (Latin letters and digits) says nothing of its writer's
   // language: Russian, unless they chose otherwise.
   auto language = language_for(sender, command ? command->language

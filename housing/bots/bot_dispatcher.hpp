@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,7 +64,10 @@ class BotDispatcher {
   Language language_for(const std::string& user_id, Language fallback) const;
 
  private:
-  void handle_event(const boost::json::object& event);
+  // Stages the event's effects, replies and mark into `batch`; returns the replies staged.
+  std::size_t handle_event(const boost::json::object& event, storage::WriteBatch& batch);
+  void prefetch_verifications(const boost::json::array& events);
+  std::vector<ResidentVerification> verifications_of(const std::string& user_id);
   void on_invite(const std::string& bot, const std::string& room_id, const std::string& inviter, storage::WriteBatch& batch,
                  Conversation& out);
   void on_message(const boost::json::object& event, const std::string& type, const std::string& room_id,
@@ -85,6 +89,7 @@ class BotDispatcher {
   std::function<void(const boost::json::object&, storage::WriteBatch&)> own_event_handler_;
   std::mutex command_mutex_;
   std::atomic<bool> ready_{false};
+  std::map<std::string, std::vector<ResidentVerification>> prefetched_;  // this transaction's senders
 };
 
 }  // namespace domovoy::housing

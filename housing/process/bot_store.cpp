@@ -61,6 +61,13 @@ void BotStore::reply_sent(std::uint64_t seq) {
   database_.write(std::move(batch));
 }
 
+void BotStore::replies_sent(const std::vector<std::uint64_t>& seqs) {
+  if (seqs.empty()) return;
+  storage::WriteBatch batch;
+  for (auto seq : seqs) batch.remove(Table::botoutbox_message, storage::be64(seq));
+  database_.write(std::move(batch));
+}
+
 std::optional<std::string> BotStore::direct_room(const std::string& bot, const std::string& user) const {
   return database_.get(Table::botdm_roomid, storage::join_key({"dm", bot, user}));
 }

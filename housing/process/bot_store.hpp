@@ -45,6 +45,7 @@ class BotStore {
   void stage_reply(storage::WriteBatch& batch, OutgoingMessage message);
   std::vector<OutgoingMessage> pending_replies(std::size_t limit) const;
   void reply_sent(std::uint64_t seq);
+  void replies_sent(const std::vector<std::uint64_t>& seqs);  // one write
 
   // Direct rooms: both directions are kept ("dm" bot user, and "room" room id).
   std::optional<std::string> direct_room(const std::string& bot, const std::string& user) const;

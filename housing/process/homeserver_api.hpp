@@ -10,12 +10,20 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "homeserver/http/client.hpp"
 
 namespace domovoy::housing {
+
+// The homeserver did not answer (down, restarting, overloaded): the work that needed it is not
+// done and must be tried again (a transaction is then refused, for the homeserver to resend it).
+class HomeserverUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct ApiAnswer {
   unsigned status = 0;  // 0: no answer (connection failed, timeout)

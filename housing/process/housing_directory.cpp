@@ -122,7 +122,7 @@ std::optional<std::string> HousingDirectory::dispatch_room(const std::string& co
 std::vector<ResidentVerification> HousingDirectory::verifications_of(const std::string& user_id) {
   auto answer = api_.call(verb::get, "/_domovoy/admin/v1/users/" + HomeserverApi::segment(user_id) + "/verifications");
   if (!answer.ok() || !answer.body.is_object())
-    throw std::runtime_error("the homeserver did not answer for verifications (" + std::to_string(answer.status) + ")");
+    throw HomeserverUnavailable("the homeserver did not answer for verifications (" + std::to_string(answer.status) + ")");
   std::vector<ResidentVerification> verifications;
   if (const auto* list = answer.body.as_object().if_contains("verifications"); list && list->is_array())
     for (const auto& entry : list->as_array()) {
@@ -141,7 +141,7 @@ std::vector<ResidentVerification> HousingDirectory::verifications_of(const std::
 std::vector<HousingDirectory::BuildingResident> HousingDirectory::residents_of(const std::string& building_id) {
   auto answer = api_.call(verb::get, "/_domovoy/admin/v1/buildings/" + HomeserverApi::segment(building_id) + "/residents");
   if (!answer.ok() || !answer.body.is_object())
-    throw std::runtime_error("the homeserver did not answer for residents (" + std::to_string(answer.status) + ")");
+    throw HomeserverUnavailable("the homeserver did not answer for residents (" + std::to_string(answer.status) + ")");
   std::vector<BuildingResident> residents;
   if (const auto* list = answer.body.as_object().if_contains("residents"); list && list->is_array())
     for (const auto& entry : list->as_array()) {

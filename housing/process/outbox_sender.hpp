@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "housing/process/bot_store.hpp"
 #include "housing/process/homeserver_api.hpp"
@@ -27,6 +28,9 @@ class OutboxSender {
   void run();
   // true: done with it (sent, or refused for good); false: try again later.
   bool deliver(const OutgoingMessage& message);
+  // Sends a batch, rooms side by side; false when one could not be sent yet (the rest of its
+  // room waits for the next round).
+  bool deliver_all(const std::vector<OutgoingMessage>& batch);
   std::optional<std::string> room_for(const OutgoingMessage& message);
 
   BotStore& store_;

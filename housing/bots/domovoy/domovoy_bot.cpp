@@ -93,7 +93,7 @@ void DomovoyBot::redeem(CommandContext& context, const std::string& code) {
   auto answer = api_.call(verb::post, "/_domovoy/admin/v1/users/" + HomeserverApi::segment(context.asker.user_id) + "/verify",
                           &body);
   if (answer.status == 0 || answer.status >= 500)
-    throw std::runtime_error("the homeserver did not answer a redemption");  // the transaction is retried
+    throw HomeserverUnavailable("the homeserver did not answer a redemption");  // the transaction is retried
   if (!answer.ok()) {
     context.answer(user_id_, {half_of(answer.error(), language), {}});
     return;

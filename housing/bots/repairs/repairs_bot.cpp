@@ -253,7 +253,7 @@ void RepairsBot::complain(CommandContext& context) {
     return;
   }
   auto room = inspectorate_room(context.batch);
-  if (!room) throw std::runtime_error("the inspectorate's room could not be made");  // retried with the transaction
+  if (!room) throw HomeserverUnavailable("the inspectorate's room could not be made");  // retried with the transaction
   auto registry = directory_.registry();
   const auto* building = registry->find_building(ticket->building_id);
   std::string history;
