@@ -210,6 +210,28 @@ test("meetings: notice too short or threshold missing refused; quorum with a two
   assertMatch(await alice.ask("meetings", "!итоги 1"), /ПРОТОКОЛ № 1/, "the protocol kept for !итоги");
 });
 
+test("reminders: readings in the window, a bill ready, a payment overdue — each once per resident and cause", async () => {
+  // Today is 2026-12-21, already swept; a new resident is reminded from the next day on.
+  const dave = await Resident.create(world);
+  const code = world.codes.find((c) => c.building_id === LENINA5.id && c.apartment === "2" && c.role === "owner");
+  assertMatch(await dave.ask("domovoy", code.code), /Адрес подтверждён/, "dave verified");
+  await world.setClock("2026-12-22T09:00:00Z");
+  const readings = await dave.waitFor((e) => e.sender === "@meters:localhost" && /Напоминание: с 20 по 25 число/.test(e.content?.body ?? ""), { timeoutMs: 20000 });
+  assertMatch(readings.content.body, /кв\. 2/, "for his apartment");
+  const ready = await dave.waitFor((e) => e.sender === "@billing:localhost" && /Квитанция за ноябрь 2026 готова/.test(e.content?.body ?? ""));
+  assert.ok(ready);
+  for (const month of ["сентябрь", "октябрь", "ноябрь"])
+    await dave.waitFor((e) => e.sender === "@billing:localhost" && new RegExp(`Квитанция за ${month} 2026 просрочена`).test(e.content?.body ?? ""));
+  // The next day: nothing again.
+  await world.setClock("2026-12-23T09:00:00Z");
+  await sleep(1500);
+  await dave.pull(500);
+  const again = dave.events.filter((e) => !e.consumed && e.type === "m.room.message" && /Напоминание|готова|просрочена/.test(e.content?.body ?? ""));
+  assert.deepEqual(again.map((e) => e.content.body), [], "each reminder once");
+  // Muted residents hear nothing (alice muted herself at the start).
+  assert.equal(alice.events.filter((e) => /Напоминание: с 20/.test(e.content?.body ?? "")).length, 0, "alice muted");
+});
+
 test("the bots killed -9 mid-command and restarted: every command answered exactly once, and what was said meanwhile too", async () => {
   const before = alice.events.length;
   const commands = 8;
