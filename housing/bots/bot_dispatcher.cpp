@@ -201,6 +201,7 @@ std::size_t BotDispatcher::handle_event(const json::object& event, storage::Writ
   if (event_id.empty() || room_id.empty() || sender.empty()) return 0;
   if (store_.event_done(event_id)) return 0;
   if (is_our_bot(sender)) {
+    if (type == "m.room.create") directory_.mark_stale();  // a building's new room
     if (!own_event_handler_) return 0;
     own_event_handler_(event, batch);
     if (!batch.empty()) BotStore::mark_event(batch, event_id);
@@ -305,8 +306,9 @@ void BotDispatcher::on_message(const json::object& event, const std::string& typ
   // Bots' notices are not commands, so two bots never talk to each other for ever.
   if (msgtype == "m.notice") return;
   auto now = optional_int(event, "origin_server_ts").value_or(now_ms());
-  auto place = directory_.place_of(room_id);
-  auto direct = place ? std::nullopt : store_.direct_room_members(room_id);
+  // A bot's direct room is known here; only other rooms are looked up among the buildings'.
+  auto direct = store_.direct_room_members(room_id);
+  auto place = direct ? std::nullopt : directory_.place_of(room_id);
   if (!place && !direct) return;  // a room the process knows nothing of
   auto command = parse_command(body);
   if (place && !command) return;  // conversation among neighbours, not for the bots

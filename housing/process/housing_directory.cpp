@@ -75,6 +75,7 @@ bool HousingDirectory::refresh() {
   rooms_ = std::move(rooms);
   dispatch_rooms_ = std::move(dispatch);
   read_at_ = std::chrono::steady_clock::now();
+  stale_ = false;
   return true;
 }
 
@@ -96,9 +97,11 @@ std::optional<RoomPlace> HousingDirectory::place_of(const std::string& room_id) 
     {
       std::lock_guard lock(mutex_);
       if (auto it = places_.find(room_id); it != places_.end()) return it->second;
-      // A room made after the last read (a building imported since) is found by reading again,
-      // but not more than once a second for rooms that are not housing rooms at all.
-      if (attempt == 1 || std::chrono::steady_clock::now() - read_at_ < std::chrono::seconds(1)) return std::nullopt;
+      // A room made after the last read (a building imported since) is found by reading again:
+      // at once when the housing user has created rooms since (mark_stale), otherwise not more
+      // than every ten seconds, since most unknown rooms are simply not housing rooms.
+      if (attempt == 1 || (!stale_ && std::chrono::steady_clock::now() - read_at_ < std::chrono::seconds(10)))
+        return std::nullopt;
     }
     refresh();
   }

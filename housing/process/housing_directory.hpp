@@ -46,6 +46,11 @@ class HousingDirectory {
   void refresh_if_older(std::chrono::seconds age);
 
   std::shared_ptr<const Registry> registry() const;
+  // The housing user created a room: the next unknown room is looked up afresh.
+  void mark_stale() {
+    std::lock_guard lock(mutex_);
+    stale_ = true;
+  }
   std::optional<RoomPlace> place_of(const std::string& room_id);  // refreshes once for an unknown room
   std::optional<BuildingRoomIds> rooms_of(const std::string& building_id) const;
   std::optional<std::string> dispatch_room(const std::string& company_id) const;
@@ -72,6 +77,7 @@ class HousingDirectory {
   std::map<std::string, BuildingRoomIds> rooms_;
   std::map<std::string, std::string> dispatch_rooms_;
   std::chrono::steady_clock::time_point read_at_{};
+  bool stale_ = false;
 };
 
 }  // namespace domovoy::housing
