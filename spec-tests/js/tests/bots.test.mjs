@@ -181,6 +181,16 @@ test("meetings: notice too short or threshold missing refused; quorum with a two
   await alice.sayIn(ownersRoom, "!голос 1 1 против");
   const counted = await alice.waitFor((e) => e.room_id === ownersRoom && /Голос учтён/.test(e.content?.body ?? ""));
   assertMatch(counted.content.body, /вопрос 1 — против \(19,20\u00a0м²\)/, "half of 38,40 m²: one of two owners");
+  // The meeting's own polls opened with the voting: answering one is a vote on its question.
+  const poll = await alice.waitFor((e) => e.room_id === ownersRoom && e.type === "org.matrix.msc3381.poll.start" &&
+    /Собрание № 1, вопрос 2/.test(e.content?.["org.matrix.msc3381.poll.start"]?.question?.["org.matrix.msc1767.text"] ?? ""),
+  { anyType: true });
+  ok(await api(world.server.baseUrl, "PUT", `/_matrix/client/v3/rooms/${enc(ownersRoom)}/send/org.matrix.msc3381.poll.response/p${Date.now()}`, {
+    token: alice.user.access_token,
+    body: { "m.relates_to": { rel_type: "m.reference", event_id: poll.event_id }, "org.matrix.msc3381.poll.response": { answers: ["no"] } },
+  }));
+  const byPoll = await alice.waitFor((e) => e.room_id === ownersRoom && /Голос учтён: собрание № 1, вопрос 2/.test(e.content?.body ?? ""));
+  assertMatch(byPoll.content.body, /против/, "a poll answer counted as a vote");
   assertMatch(await carol.ask("meetings", "!голос 1 1 за"), /только собственники.*жилец/, "a tenant's vote");
   assertMatch(await alice.ask("meetings", "!голос 1 3 за"), /вопросы с 1 по 2/, "an unknown question");
   assertMatch(await dispatcher.ask("meetings", "!бюллетень 1 999 1=за"), /нет квартиры «999»/, "a ballot for an unknown apartment");
