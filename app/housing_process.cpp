@@ -306,22 +306,32 @@ struct HousingProcess::Parts {
         if (std::llabs(*theirs - now_ms()) > 250) test_clock::set(*theirs);
       }
       directory.refresh_if_older(std::chrono::seconds(60));
-      try {
-        run_scheduled(now_ms());
-      } catch (const std::exception& error) {
-        spdlog::error("housing: scheduled work failed: {}", error.what());
-      }
+      run_scheduled(now_ms());
     }
   }
 
+  // Each kind of scheduled work on its own: one that fails (logged) never holds up the others.
   void run_scheduled(std::int64_t now) {
-    dispatcher.run_exclusive([&](storage::WriteBatch& batch, Conversation& out) {
-      billing_bot->settle_payments(now, batch, out);
-      repairs_bot->escalate_overdue(now, batch, out);
-      meetings_bot->run_schedule(now, batch, out);
+    auto guarded = [](const char* what, const std::function<void()>& work) {
+      try {
+        work();
+      } catch (const std::exception& error) {
+        spdlog::error("housing: scheduled {} failed: {}", what, error.what());
+      }
+    };
+    guarded("payments", [&] {
+      dispatcher.run_exclusive([&](storage::WriteBatch& batch, Conversation& out) { billing_bot->settle_payments(now, batch, out); });
     });
-    reminders->run(now, [this](const std::function<void(storage::WriteBatch&, Conversation&)>& work) {
-      dispatcher.run_exclusive(work);
+    guarded("escalations", [&] {
+      dispatcher.run_exclusive([&](storage::WriteBatch& batch, Conversation& out) { repairs_bot->escalate_overdue(now, batch, out); });
+    });
+    guarded("meetings", [&] {
+      dispatcher.run_exclusive([&](storage::WriteBatch& batch, Conversation& out) { meetings_bot->run_schedule(now, batch, out); });
+    });
+    guarded("reminders", [&] {
+      reminders->run(now, [this](const std::function<void(storage::WriteBatch&, Conversation&)>& work) {
+        dispatcher.run_exclusive(work);
+      });
     });
   }
 };

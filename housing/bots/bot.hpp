@@ -47,6 +47,8 @@ class Conversation {
   void event_in_room(const std::string& bot, const std::string& room_id, const std::string& type,
                      boost::json::object content);
   std::size_t count() const { return count_; }
+  // Counts what another conversation staged into a batch appended to this one's.
+  void absorb(const Conversation& other) { count_ += other.count_; }
 
  private:
   BotStore& store_;

@@ -77,6 +77,21 @@ TEST(MeetingProtocol, WithoutQuorumNothingIsDecided) {
   EXPECT_NE(protocol.plain.find("заочная"), std::string::npos);
 }
 
+TEST(MeetingProtocol, AMeetingNobodyVotedInStillHasAProtocol) {
+  auto building = building_of_three();
+  Meeting meeting;
+  meeting.number = 9;
+  meeting.form = "mixed";
+  meeting.questions = {{"Совет", "participants_majority"}, {"Крыша", "all_votes_two_thirds"}};
+  law::MeetingTally tally;
+  tally.total_votes = law::building_votes(building);
+  tally.questions = {{"Совет", law::Threshold::participants_majority}, {"Крыша", law::Threshold::all_votes_two_thirds}};
+  auto protocol = render_protocol(meeting, building, law::tally(tally), {}, "x", true);
+  EXPECT_NE(protocol.plain.find("Приняли участие: 0,00\u00a0м² (0,00\u00a0%)"), std::string::npos) << protocol.plain;
+  EXPECT_NE(protocol.plain.find("За: 0,00\u00a0м² (—)"), std::string::npos) << protocol.plain;
+  EXPECT_NE(protocol.plain.find("Кворум отсутствует"), std::string::npos);
+}
+
 TEST(MeetingProtocol, SquareMetresAsRussiansWriteThem) {
   EXPECT_EQ(format_square_metres(law::Exact(123456)), "1\u00a0234,56\u00a0м²");
   EXPECT_EQ(format_square_metres(law::Exact(1) / 3), "0,00\u00a0м²");

@@ -49,8 +49,9 @@ RenderedProtocol render_protocol(const Meeting& meeting, const Building& buildin
   for (std::size_t i = 0; i < meeting.questions.size() && i < result.questions.size(); ++i) {
     const auto& question = meeting.questions[i];
     const auto& tally = result.questions[i];
+    // Nobody took part: a share of participants' votes has no whole (and no decision is taken).
     auto share = [&](const law::Exact& part) {
-      return format_square_metres(part) + " (" + law::format_percent(part, tally.base) + ")";
+      return format_square_metres(part) + " (" + (tally.base > 0 ? law::format_percent(part, tally.base) : std::string("—")) + ")";
     };
     auto decision = final_result ? (tally.taken ? "ПРИНЯТО" : "НЕ ПРИНЯТО") : (tally.taken ? "проходит" : "не проходит");
     out.plain += std::to_string(i + 1) + ". " + question.title + "\n   Порог: " + threshold_name_ru(question.threshold) +

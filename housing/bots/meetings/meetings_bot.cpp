@@ -1,5 +1,7 @@
 #include "housing/bots/meetings/meetings_bot.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "homeserver/core/json.hpp"
@@ -399,12 +401,18 @@ void MeetingsBot::vote(CommandContext& context, std::uint64_t number, std::size_
   }
   auto seats = seats_of(context.asker.user_id, *building);
   if (seats.empty()) {
-    bool tenant = std::any_of(context.asker.verifications.begin(), context.asker.verifications.end(),
-                              [&](const ResidentVerification& v) { return v.building_id == building->id; });
-    context.answer(user_id_, {tenant ? context.text({"Голосуют только собственники помещений (ст. 48 ЖК РФ); вы подтверждены как жилец.",
-                                                     "Only owners vote (Housing Code art. 48); you are verified as a tenant."})
-                                     : context.text({"Голосуют только собственники помещений этого дома.", "Only owners of this building vote."}),
-                              {}});
+    auto here = [&](const ResidentVerification& v) { return v.building_id == building->id; };
+    bool owner = std::any_of(context.asker.verifications.begin(), context.asker.verifications.end(),
+                             [&](const ResidentVerification& v) { return here(v) && v.role == "owner"; });
+    bool tenant = std::any_of(context.asker.verifications.begin(), context.asker.verifications.end(), here);
+    Text why = owner ? Text{"Все доли вашей квартиры в реестре уже представлены собственниками, подтвердившимися раньше; "
+                            "если это ошибка, обратитесь в управляющую компанию.",
+                            "Every share of your apartment in the registry is held by owners verified before you; if "
+                            "that is wrong, ask the management company."}
+               : tenant ? Text{"Голосуют только собственники помещений (ст. 48 ЖК РФ); вы подтверждены как жилец.",
+                               "Only owners vote (Housing Code art. 48); you are verified as a tenant."}
+                        : Text{"Голосуют только собственники помещений этого дома.", "Only owners of this building vote."};
+    context.answer(user_id_, {why.in(context.language), {}});
     return;
   }
   law::Exact weight = 0;
@@ -538,6 +546,9 @@ void MeetingsBot::results(CommandContext& context) {
 }
 
 void MeetingsBot::on_poll_response(CommandContext& context, const json::object& content) {
+  // A poll's answers are not shown to the room: the confirmation goes to the voter privately.
+  context.in_shared_room = false;
+  context.direct_bot.clear();
   const auto* relates = optional_object(content, "m.relates_to");
   auto poll_id = relates ? optional_string(*relates, "event_id") : std::nullopt;
   if (!poll_id) return;
@@ -569,9 +580,27 @@ void MeetingsBot::run_schedule(std::int64_t now_ms, storage::WriteBatch& batch, 
   auto today = local_date(now_ms);
   for (auto& meeting : meetings_.open_meetings()) {
     if (meeting.status != "announced") continue;
+    // One meeting's trouble (logged) does not stop the others'; what it staged is dropped.
+    storage::WriteBatch own;
+    Conversation said(store_, own, {});
+    try {
+      schedule_one(meeting, registry, today, now_ms, own, said);
+    } catch (const std::exception& error) {
+      spdlog::error("housing: meeting {} could not move on: {}", meeting.number, error.what());
+      continue;
+    }
+    batch.append(std::move(own));
+    out.absorb(said);
+  }
+}
+
+void MeetingsBot::schedule_one(Meeting& meeting, const std::shared_ptr<const Registry>& registry,
+                               std::chrono::year_month_day today, std::int64_t now_ms, storage::WriteBatch& batch,
+                               Conversation& out) {
+  {
     const auto* building = registry->find_building(meeting.building_id);
     auto start = parse_iso_date(meeting.start), end = parse_iso_date(meeting.end);
-    if (!building || !start || !end) continue;
+    if (!building || !start || !end) return;
     auto room = owners_room(building->id);
     auto key = reminder_key(meeting.number);
     auto label = "№ " + std::to_string(meeting.number);

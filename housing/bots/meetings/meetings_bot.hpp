@@ -54,6 +54,8 @@ class MeetingsBot : public Bot {
   void vote(CommandContext& context, std::uint64_t number, std::size_t question, const std::string& choice);
   void ballot(CommandContext& context);
   void results(CommandContext& context);
+  void schedule_one(Meeting& meeting, const std::shared_ptr<const Registry>& registry, std::chrono::year_month_day today,
+                    std::int64_t now_ms, storage::WriteBatch& batch, Conversation& out);
   void announce(Meeting& meeting, const Building& building, std::int64_t now_ms, storage::WriteBatch& batch, Conversation& out);
   law::MeetingTally tally_input(const Meeting& meeting, const Building& building,
                                 std::vector<ProtocolParticipant>* participants) const;

@@ -155,12 +155,19 @@ struct MeterLookup {
 
 MeterLookup find_meter(const std::vector<Residence>& homes, const std::string& word) {
   MeterLookup lookup;
+  // A two-tariff electricity meter is one serial listed twice (day and night): its serial alone
+  // does not say which; т1 / т2 do.
   for (const auto& home : homes)
     for (const auto& meter : home.apartment->meters)
       if (meter.serial == word) {
+        if (lookup.found) {
+          lookup.ambiguous = true;
+          lookup.found.reset();
+          return lookup;
+        }
         lookup.found = FoundMeter{home, &meter};
-        return lookup;
       }
+  if (lookup.found) return lookup;
   auto type = meter_type_from_word(word);
   if (!type) return lookup;
   for (const auto& home : homes)
@@ -211,8 +218,9 @@ void MetersBot::reading(CommandContext& context) {
   auto lookup = find_meter(homes, words[0]);
   if (!lookup.found) {
     Text text = lookup.ambiguous
-                    ? Text{"У вас несколько таких счётчиков — укажите номер. Номера: !счётчики.",
-                           "You have several meters of that type: give the serial (see !meters)."}
+                    ? Text{"Под этим словом несколько счётчиков: укажите номер счётчика, а для двухтарифного — т1 или т2. "
+                           "Список: !счётчики.",
+                           "That names several meters: give the serial, or day / night for a two-tariff meter (see !meters)."}
                     : Text{"Счётчик «" + words[0] + "» не найден в вашей квартире. Ваши счётчики: !счётчики.",
                            "There is no meter \"" + words[0] + "\" in your apartment. Your meters: !meters."};
     context.answer(user_id_, {text.in(language), {}});
@@ -298,8 +306,12 @@ void MetersBot::history(CommandContext& context) {
   }
   auto lookup = find_meter(homes, words[0]);
   if (!lookup.found) {
-    context.answer(user_id_, {context.text({"Счётчик «" + words[0] + "» не найден в вашей квартире. Ваши счётчики: !счётчики.",
-                                            "There is no meter \"" + words[0] + "\" in your apartment. Your meters: !meters."}), {}});
+    context.answer(user_id_, {lookup.ambiguous
+                                  ? context.text({"Под этим словом несколько счётчиков: укажите номер, а для двухтарифного — т1 или т2.",
+                                                  "That names several meters: give the serial, or day / night."})
+                                  : context.text({"Счётчик «" + words[0] + "» не найден в вашей квартире. Ваши счётчики: !счётчики.",
+                                                  "There is no meter \"" + words[0] + "\" in your apartment. Your meters: !meters."}),
+                              {}});
     return;
   }
   const auto& meter = *lookup.found->meter;

@@ -189,8 +189,9 @@ test("meetings: notice too short or threshold missing refused; quorum with a two
     token: alice.user.access_token,
     body: { "m.relates_to": { rel_type: "m.reference", event_id: poll.event_id }, "org.matrix.msc3381.poll.response": { answers: ["no"] } },
   }));
-  const byPoll = await alice.waitFor((e) => e.room_id === ownersRoom && /Голос учтён: собрание № 1, вопрос 2/.test(e.content?.body ?? ""));
+  const byPoll = await alice.waitFor((e) => e.sender === "@meetings:localhost" && /Голос учтён: собрание № 1, вопрос 2/.test(e.content?.body ?? ""));
   assertMatch(byPoll.content.body, /против/, "a poll answer counted as a vote");
+  assert.notEqual(byPoll.room_id, ownersRoom, "an undisclosed poll's answer is confirmed privately");
   assertMatch(await carol.ask("meetings", "!голос 1 1 за"), /только собственники.*жилец/, "a tenant's vote");
   assertMatch(await alice.ask("meetings", "!голос 1 3 за"), /вопросы с 1 по 2/, "an unknown question");
   assertMatch(await dispatcher.ask("meetings", "!бюллетень 1 999 1=за"), /нет квартиры «999»/, "a ballot for an unknown apartment");
