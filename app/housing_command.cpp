@@ -37,6 +37,7 @@ struct HousingOptions {
   std::string building;
   std::string capital_repair_file;
   std::string outage_file;
+  std::string bill_file;
 };
 
 // POSTs one file to the bots' publishing API: 0 done, 1 refused, 2 local problem, 3 not running.
@@ -54,11 +55,14 @@ int run_publish(const HousingOptions& options) {
       return 2;
     }
   }
-  if (options.capital_repair_file.empty() == options.outage_file.empty()) {
-    std::cerr << "domovoy housing publish: give one of --capital-repair FILE or --outage FILE\n";
+  int given = !options.capital_repair_file.empty() + !options.outage_file.empty() + !options.bill_file.empty();
+  if (given != 1) {
+    std::cerr << "domovoy housing publish: give one of --capital-repair FILE, --outage FILE or --bill FILE\n";
     return 2;
   }
-  const auto& file = options.capital_repair_file.empty() ? options.outage_file : options.capital_repair_file;
+  const auto& file = !options.capital_repair_file.empty() ? options.capital_repair_file
+                     : !options.outage_file.empty()       ? options.outage_file
+                                                          : options.bill_file;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     std::cerr << "domovoy housing publish: cannot read " << file << "\n";
@@ -77,7 +81,7 @@ int run_publish(const HousingOptions& options) {
   while (!base.empty() && base.back() == '/') base.pop_back();
   housing::HomeserverApi bots(base, token);
   auto path = "/_domovoy/housing/v1/buildings/" + housing::HomeserverApi::segment(options.building) +
-              (options.capital_repair_file.empty() ? "/outages" : "/capital_repair");
+              (!options.capital_repair_file.empty() ? "/capital_repair" : !options.outage_file.empty() ? "/outages" : "/bills");
   auto answer = bots.call(boost::beast::http::verb::post, path, &body);
   if (answer.status == 0) {
     std::cerr << "domovoy housing publish: the housing bots at " << base << " are not running (" << answer.transport_error << ")\n";
@@ -87,7 +91,9 @@ int run_publish(const HousingOptions& options) {
     std::cerr << "domovoy housing publish: refused (" << answer.status << " " << answer.errcode() << "): " << answer.error() << "\n";
     return 1;
   }
-  std::cout << "Published; posted to the building's announcements room." << std::endl;
+  std::cout << (options.bill_file.empty() ? "Published; posted to the building's announcements room."
+                                          : "Published; the apartment's residents are told by @billing.")
+            << std::endl;
   return 0;
 }
 
@@ -174,7 +180,7 @@ std::function<int()> add_housing_command(CLI::App& app) {
   command->add_option("--write-registration", options->write_registration,
                       "Write the appservice registration to FILE and exit");
   command->add_option("--url", options->url, "With --write-registration: the URL the homeserver reaches the bots at");
-  auto* publish = command->add_subcommand("publish", "Publish a capital-repair plan or a planned outage to a building");
+  auto* publish = command->add_subcommand("publish", "Publish a capital-repair plan, a planned outage or a supplier's bill to a building");
   publish->add_option("--bots", options->bots, "Base URL of the running housing bots (http://127.0.0.1:9008)");
   publish->add_option("--registration", options->registration, "The bots' registration (its as_token authenticates)");
   publish->add_option("--token", options->token, "An appservice token instead (a utility's)");
@@ -182,6 +188,8 @@ std::function<int()> add_housing_command(CLI::App& app) {
   publish->add_option("--capital-repair", options->capital_repair_file,
                       "JSON {works: [{work, year}], fund_balance_kopecks, fund_owner?}")->check(CLI::ExistingFile);
   publish->add_option("--outage", options->outage_file, "JSON {service, from, to, details?}")->check(CLI::ExistingFile);
+  publish->add_option("--bill", options->bill_file,
+                      "JSON {apartment, period, service, amount_kopecks, due_date?}: a supplier's bill")->check(CLI::ExistingFile);
   return [command, publish, options]() -> int {
     if (!command->parsed()) return -1;
     if (publish->parsed()) return run_publish(*options);

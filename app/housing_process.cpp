@@ -177,7 +177,7 @@ struct HousingProcess::Parts {
         billing(bills, meters, billing_setup(config)),
         dispatcher(store, directory, api, user_of(config, config.bots.domovoy)),
         outbox(store, api),
-        publisher(dispatcher, directory, user_of(config, config.bots.domovoy)),
+        publisher(dispatcher, directory, user_of(config, config.bots.domovoy), user_of(config, config.bots.billing)),
         server(io, blocking_pool, router,
                [this](const std::string& token, const http::Request&) -> std::optional<http::Session> {
                  if (token == registration.hs_token) return http::Session{"homeserver", "", "", "", false};
@@ -206,7 +206,7 @@ struct HousingProcess::Parts {
                                                    reading_limits(config),
                                                    law::ReadingWindow{config.reading_window_first_day, config.reading_window_last_day}));
     auto billing_bot_owned = std::make_unique<BillingBot>(user_of(config, config.bots.billing), directory, billing, bills,
-                                                          payments, store, billing_start(*database, config.demo));
+                                                          payments, store, billing_start(*database, config.demo), notices);
     billing_bot = billing_bot_owned.get();
     dispatcher.add_bot(std::move(billing_bot_owned));
     auto repairs_bot_owned = std::make_unique<RepairsBot>(

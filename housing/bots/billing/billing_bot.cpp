@@ -32,14 +32,16 @@ Text volume_method_name(const std::string& method) {
 }
 
 BillingBot::BillingBot(std::string user_id, HousingDirectory& directory, BillingEngine& engine, BillingStore& bills,
-                       PaymentProvider& provider, BotStore& store, std::chrono::year_month first_period)
+                       PaymentProvider& provider, BotStore& store, std::chrono::year_month first_period,
+                       const NoticeStore& notices)
     : user_id_(std::move(user_id)),
       directory_(directory),
       engine_(engine),
       bills_(bills),
       provider_(provider),
       store_(store),
-      first_period_(first_period) {}
+      first_period_(first_period),
+      notices_(notices) {}
 
 bool BillingBot::knows(const Command& command) const {
   for (const char* known : {"счет", "bill", "квитанция", "баланс", "balance", "оплатить", "pay", "возврат", "refund"})
@@ -144,6 +146,20 @@ void BillingBot::bill(CommandContext& context) {
                      context.text({"Оплатить до: ", "Pay by: "}) + due;
   plain += tail;
   html += "<p>" + html_escape(tail) + "</p>";
+  auto suppliers = notices_.utility_bills(home->building->id, home->apartment->number, month_key(period));
+  if (!suppliers.empty()) {
+    std::string head = context.text({"Квитанции поставщиков (оплачиваются им напрямую):", "Suppliers' bills (paid to them directly):"});
+    plain += "\n" + head + "\n";
+    html += "<p>" + html_escape(head) + "</p><ul>";
+    for (const auto& supplier : suppliers) {
+      auto line = supplier.service + " — " + rubles(supplier.amount_kopecks) +
+                  (supplier.due_date.empty() ? "" : context.text({", до ", ", by "}) + supplier.due_date) + " (" +
+                  supplier.published_by + ")";
+      plain += "• " + line + "\n";
+      html += "<li>" + html_escape(line) + "</li>";
+    }
+    html += "</ul>";
+  }
   context.answer(user_id_, {plain, html});
 }
 

@@ -7,6 +7,7 @@
 #include "housing/bots/billing/billing_engine.hpp"
 #include "housing/bots/billing/payment_provider.hpp"
 #include "housing/bots/bot.hpp"
+#include "housing/bots/notices/notice_store.hpp"
 #include "housing/process/housing_directory.hpp"
 
 namespace domovoy::housing {
@@ -14,7 +15,7 @@ namespace domovoy::housing {
 class BillingBot : public Bot {
  public:
   BillingBot(std::string user_id, HousingDirectory& directory, BillingEngine& engine, BillingStore& bills,
-             PaymentProvider& provider, BotStore& store, std::chrono::year_month first_period);
+             PaymentProvider& provider, BotStore& store, std::chrono::year_month first_period, const NoticeStore& notices);
 
   const std::string& user_id() const override { return user_id_; }
   bool knows(const Command& command) const override;
@@ -44,6 +45,7 @@ class BillingBot : public Bot {
   PaymentProvider& provider_;
   BotStore& store_;
   std::chrono::year_month first_period_;
+  const NoticeStore& notices_;  // suppliers' own bills, shown with the month's
 };
 
 Text volume_method_name(const std::string& method);  // «по показаниям», «по среднему», «по нормативу»

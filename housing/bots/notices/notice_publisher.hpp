@@ -3,7 +3,8 @@
 // utility (with its own appservice's token, for the buildings its configuration names) publishes
 // a capital-repair plan or a planned outage; it is kept for `!капремонт` / `!отключения` and
 // posted to the building's announcements room by @domovoy. HTTP: POST
-// /_domovoy/housing/v1/buildings/{buildingId}/capital_repair and .../outages on the bots' listener.
+// /_domovoy/housing/v1/buildings/{buildingId}/capital_repair, .../outages and .../bills (a
+// utility's bill for one apartment) on the bots' listener.
 #include <boost/json.hpp>
 
 #include <set>
@@ -23,13 +24,17 @@ struct Publisher {
 
 class NoticePublisher {
  public:
-  NoticePublisher(BotDispatcher& dispatcher, HousingDirectory& directory, std::string domovoy_user)
-      : dispatcher_(dispatcher), directory_(directory), domovoy_user_(std::move(domovoy_user)) {}
+  NoticePublisher(BotDispatcher& dispatcher, HousingDirectory& directory, std::string domovoy_user, std::string billing_user)
+      : dispatcher_(dispatcher), directory_(directory), domovoy_user_(std::move(domovoy_user)),
+        billing_user_(std::move(billing_user)) {}
 
   // Both throw ApiError: 404 for an unknown building, 403 for a publisher not serving it, 400 for
   // a bad body.
   void publish_capital_repair(const Publisher& publisher, const std::string& building_id, const boost::json::object& body);
   void publish_outage(const Publisher& publisher, const std::string& building_id, const boost::json::object& body);
+  // A utility's bill for one apartment: kept for `!счёт` and told to the apartment's residents by
+  // @billing in their direct rooms. 404 for an apartment the building does not have.
+  void publish_utility_bill(const Publisher& publisher, const std::string& building_id, const boost::json::object& body);
 
  private:
   // The building, with the registry it belongs to kept alive by the pair.
@@ -38,6 +43,7 @@ class NoticePublisher {
   BotDispatcher& dispatcher_;
   HousingDirectory& directory_;
   std::string domovoy_user_;
+  std::string billing_user_;
 };
 
 // The routes; `publisher_of` maps the request's authenticated caller to a Publisher (or throws 403).

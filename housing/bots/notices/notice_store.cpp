@@ -3,6 +3,7 @@
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/core/time_format.hpp"
+#include "housing/registry/iso_date.hpp"
 #include "storage/key_codec.hpp"
 
 namespace domovoy::housing {
@@ -13,6 +14,7 @@ using storage::Table;
 namespace {
 constexpr const char* kCapitalRepair = "capital_repair";
 constexpr const char* kOutage = "outage";
+constexpr const char* kUtilityBill = "utility_bill";
 
 std::int64_t required_time(const json::object& body, const char* key) {
   auto text = required_string(body, key);
@@ -71,6 +73,51 @@ std::vector<Outage> NoticeStore::outages(const std::string& building_id, std::in
                           return true;
                         });
   return outages;
+}
+
+void NoticeStore::stage_utility_bill(storage::WriteBatch& batch, const std::string& building_id, std::int64_t at,
+                                     const UtilityBill& bill) {
+  json::object record{{"apartment", bill.apartment}, {"period", bill.period}, {"service", bill.service},
+                      {"amount_kopecks", bill.amount_kopecks}, {"due_date", bill.due_date}, {"published_by", bill.published_by}};
+  auto key = storage::key_prefix({building_id, kUtilityBill}) + storage::be64(static_cast<std::uint64_t>(at));
+  batch.put(Table::buildingnotice_notice, key, to_json(record));
+}
+
+std::vector<UtilityBill> NoticeStore::utility_bills(const std::string& building_id, const std::string& apartment,
+                                                    const std::string& period) const {
+  std::vector<UtilityBill> bills;
+  database_.scan_prefix(Table::buildingnotice_notice, storage::key_prefix({building_id, kUtilityBill}),
+                        [&](std::string_view, std::string_view value) {
+                          auto record = parse_stored_json(value).as_object();
+                          UtilityBill bill{optional_string(record, "apartment").value_or(""),
+                                           optional_string(record, "period").value_or(""),
+                                           optional_string(record, "service").value_or(""),
+                                           optional_int(record, "amount_kopecks").value_or(0),
+                                           optional_string(record, "due_date").value_or(""),
+                                           optional_string(record, "published_by").value_or("")};
+                          if (bill.apartment == apartment && bill.period == period) bills.push_back(std::move(bill));
+                          return true;
+                        });
+  return bills;
+}
+
+UtilityBill utility_bill_from_json(const json::object& body) {
+  UtilityBill bill;
+  bill.apartment = required_string(body, "apartment");
+  if (bill.apartment.empty() || bill.apartment.size() > 32) throw invalid_param("apartment must be 1..32 bytes");
+  bill.period = required_string(body, "period");
+  auto valid_month = bill.period.size() == 7 && bill.period[4] == '-' &&
+                     parse_iso_date(bill.period + "-01").has_value();
+  if (!valid_month) throw invalid_param("period must be a month YYYY-MM");
+  bill.service = required_string(body, "service");
+  if (bill.service.empty() || bill.service.size() > 200) throw invalid_param("service must be 1..200 bytes");
+  auto amount = optional_int(body, "amount_kopecks");
+  if (!amount || *amount <= 0 || *amount > 100000000000LL)
+    throw invalid_param("amount_kopecks must be a positive integer of kopecks");
+  bill.amount_kopecks = *amount;
+  bill.due_date = optional_string(body, "due_date").value_or("");
+  if (!bill.due_date.empty() && !parse_iso_date(bill.due_date)) throw invalid_param("due_date must be a date YYYY-MM-DD");
+  return bill;
 }
 
 CapitalRepairPlan capital_repair_from_json(const json::object& body) {

@@ -31,6 +31,17 @@ struct Outage {
   std::string published_by;     // the operator, or the utility's appservice
 };
 
+// A bill a utility (or the operator on its behalf) issues for one apartment, paid to the utility
+// directly: shown with the month's bill and told to the apartment's residents.
+struct UtilityBill {
+  std::string apartment;
+  std::string period;    // YYYY-MM
+  std::string service;   // «Холодное водоснабжение (Водоканал)»
+  std::int64_t amount_kopecks = 0;
+  std::string due_date;  // YYYY-MM-DD, or empty
+  std::string published_by;
+};
+
 class NoticeStore {
  public:
   explicit NoticeStore(storage::Database& database) : database_(database) {}
@@ -41,6 +52,10 @@ class NoticeStore {
                            const Outage& outage);
   std::optional<CapitalRepairPlan> capital_repair(const std::string& building_id) const;  // the latest
   std::vector<Outage> outages(const std::string& building_id, std::int64_t not_ended_before) const;
+  static void stage_utility_bill(storage::WriteBatch& batch, const std::string& building_id, std::int64_t at,
+                                 const UtilityBill& bill);
+  std::vector<UtilityBill> utility_bills(const std::string& building_id, const std::string& apartment,
+                                         const std::string& period) const;
 
  private:
   storage::Database& database_;
@@ -49,5 +64,6 @@ class NoticeStore {
 // Parses the JSON a publisher sends; throws ApiError (M_BAD_JSON, M_INVALID_PARAM) naming the key.
 CapitalRepairPlan capital_repair_from_json(const boost::json::object& body);
 Outage outage_from_json(const boost::json::object& body);
+UtilityBill utility_bill_from_json(const boost::json::object& body);
 
 }  // namespace domovoy::housing

@@ -65,9 +65,12 @@ export async function startHousingWorld({ now, demo = false, botsConfig } = {}) 
   const server = await startServer({ args: ["--test-clock", "--appservice", registration] });
   const password = readFileSync(path.join(server.dataDir, "demo-admin-password"), "utf8").trim();
   const admin = ok(await login(server.baseUrl, "admin", password));
+  const asToken = readFileSync(registration, "utf8").match(/^as_token: '([^']+)'/m)[1];
   const world = {
     server,
     admin,
+    botsUrl: `http://127.0.0.1:${port}`,
+    asToken,
     async setClock(iso) {
       ok(await api(server.baseUrl, "PUT", "/_domovoy/admin/v1/test/clock", { token: admin.access_token, body: { now: iso } }));
       // The bots follow the homeserver's clock within a quarter of a second; wait for a full turn.

@@ -7,7 +7,7 @@
 // in plain text, and the bots killed mid-command and restarted (each command answered once).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { api, ok, enc, sleep } from "../lib/server.mjs";
+import { api, ok, enc, sleep, expectStatus } from "../lib/server.mjs";
 import { startHousingWorld, Resident, DEMO_REGISTRY, assertMatch } from "../lib/housing.mjs";
 
 const LENINA5 = DEMO_REGISTRY.buildings[0];
@@ -16,6 +16,7 @@ let alice; // owner of Ленина 5, apartment 1 (one of two owners, 1/2)
 let carol; // tenant of the same apartment
 let dispatcher; // @uk-dispatcher, the management company's staff
 
+const expectError = (res, status, errcode) => expectStatus(res, status, errcode);
 const rubles = (text) => Number(text.replace(/\u00a0/g, "").replace(/\s/g, "").replace("₽", "").replace(",", "."));
 const field = (body, label) => {
   const match = body.match(new RegExp(`${label}: ([0-9\\u00a0 ]+,\\d\\d)`));
@@ -115,6 +116,20 @@ test("a payment through the sandbox provider: refused amounts, then pending and 
   assertMatch(await alice.ask("billing", "!оплатить"), /создан и ждёт подтверждения банка/, "pending");
   assertMatch(await alice.reply("billing", /прошёл/), /Платёж P-\d+ на .* прошёл/, "succeeded, told asynchronously");
   assert.equal(field(await alice.ask("billing", "!баланс"), "К оплате"), 0, "nothing due after paying");
+});
+
+test("a supplier's bill for an apartment: told to its residents, shown with the month's bill; bad ones refused", async () => {
+  const publish = (body, token = world.asToken, building = LENINA5.id) =>
+    api(world.botsUrl, "POST", `/_domovoy/housing/v1/buildings/${building}/bills`, { token, body });
+  const bill = { apartment: "1", period: "2026-11", service: "Водоотведение (Водоканал)", amount_kopecks: 51230, due_date: "2026-12-15" };
+  ok(await publish(bill));
+  assertMatch(await alice.reply("billing", /квитанция поставщика/), /Водоотведение \(Водоканал\) — 512,30\u00a0₽, оплатить до 2026-12-15/, "told");
+  assertMatch(await alice.ask("billing", "!счёт 2026-11"), /Квитанции поставщиков[\s\S]*Водоотведение \(Водоканал\) — 512,30/, "shown with the bill");
+  expectError(await publish({ ...bill, apartment: "999" }), 404, "M_NOT_FOUND");
+  expectError(await publish({ ...bill, amount_kopecks: 0 }), 400, "M_INVALID_PARAM");
+  expectError(await publish({ ...bill, period: "2026-13" }), 400, "M_INVALID_PARAM");
+  expectError(await publish(bill, "not-a-token"), 401, "M_UNKNOWN_TOKEN");
+  expectError(await publish(bill, world.asToken, "00000000-0000-0000-0000-000000000000"), 404, "M_NOT_FOUND");
 });
 
 test("personal data asked in a shared room is answered in private", async () => {
