@@ -37,17 +37,11 @@ void Conversation::to_user(const std::string& bot, const std::string& user_id, c
   outgoing.bot = bot;
   outgoing.dm_with = user_id;
   outgoing.content = notice_content(message);
-  store_.stage_reply(batch_, std::move(outgoing));
-  ++count_;
+  stage(std::move(outgoing));
 }
 
 void Conversation::in_room(const std::string& bot, const std::string& room_id, const Message& message) {
-  OutgoingMessage outgoing;
-  outgoing.bot = bot;
-  outgoing.room_id = room_id;
-  outgoing.content = notice_content(message);
-  store_.stage_reply(batch_, std::move(outgoing));
-  ++count_;
+  event_in_room(bot, room_id, "m.room.message", notice_content(message));
 }
 
 void Conversation::event_in_room(const std::string& bot, const std::string& room_id, const std::string& type,
@@ -57,8 +51,18 @@ void Conversation::event_in_room(const std::string& bot, const std::string& room
   outgoing.room_id = room_id;
   outgoing.type = type;
   outgoing.content = std::move(content);
-  store_.stage_reply(batch_, std::move(outgoing));
+  stage(std::move(outgoing));
+}
+
+void Conversation::stage(OutgoingMessage message) {
+  store_.stage_reply(batch_, std::move(message));
   ++count_;
+}
+
+Language user_language(const BotStore& store, const std::string& user_id, Language fallback) {
+  auto stored = store.setting(user_id, "language");
+  if (!stored) return fallback;
+  return *stored == "en" ? Language::en : Language::ru;
 }
 
 void CommandContext::answer(const std::string& bot, const Message& message) const {

@@ -24,6 +24,9 @@ struct Message {
 boost::json::object notice_content(const Message& message);
 std::string html_escape(std::string_view text);
 
+// The language a user chose (`!язык`), or `fallback` when they chose none.
+Language user_language(const BotStore& store, const std::string& user_id, Language fallback = Language::ru);
+
 // Who asked.
 struct Asker {
   std::string user_id;
@@ -51,6 +54,8 @@ class Conversation {
   void absorb(const Conversation& other) { count_ += other.count_; }
 
  private:
+  void stage(OutgoingMessage message);
+
   BotStore& store_;
   storage::WriteBatch& batch_;
   std::string user_id_;

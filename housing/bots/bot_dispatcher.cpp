@@ -60,9 +60,7 @@ Bot* BotDispatcher::bot_for(const Command& command) const {
 }
 
 Language BotDispatcher::language_for(const std::string& user_id, Language fallback) const {
-  auto stored = store_.setting(user_id, "language");
-  if (!stored) return fallback;
-  return *stored == "en" ? Language::en : Language::ru;
+  return user_language(store_, user_id, fallback);
 }
 
 namespace {

@@ -76,21 +76,32 @@ void BillingBot::handle(CommandContext& context) {
 }
 
 namespace {
-const Residence* first_home(const std::vector<Residence>& homes) { return homes.empty() ? nullptr : &homes.front(); }
 
 const Text kNoHome{"Квитанции видят жители с подтверждённым адресом: пришлите @domovoy код из квитанции.",
                    "Bills are shown to residents with a verified address: send @domovoy the code from your bill."};
 }  // namespace
 
-void BillingBot::bill(CommandContext& context) {
-  const auto language = context.language;
+std::optional<BillingBot::Home> BillingBot::home_of(CommandContext& context) const {
   auto registry = directory_.registry();
   auto homes = residences_of(context.asker, *registry);
-  const auto* home = first_home(homes);
-  if (!home) {
-    context.answer(user_id_, {kNoHome.in(language), {}});
-    return;
+  if (homes.empty()) {
+    context.answer(user_id_, {kNoHome.in(context.language), {}});
+    return std::nullopt;
   }
+  return Home{registry, homes.front()};
+}
+
+AccountBalance BillingBot::balance_with_closed_bills(const Residence& home, CommandContext& context) const {
+  // Bills of every closed period so far are issued first, so the balance counts them all.
+  auto unsaved = engine_.issue_closed(*home.building, *home.apartment, first_period_, context.now_ms, context.batch);
+  return engine_.balance(BillingEngine::account_of(*home.building, *home.apartment), local_date(context.now_ms), unsaved);
+}
+
+void BillingBot::bill(CommandContext& context) {
+  const auto language = context.language;
+  auto found = home_of(context);
+  if (!found) return;
+  const auto* home = &found->home;
   auto today = local_date(context.now_ms);
   std::chrono::year_month current{today.year(), today.month()};
   auto period = current - std::chrono::months{1};
@@ -164,19 +175,11 @@ void BillingBot::bill(CommandContext& context) {
 }
 
 void BillingBot::balance(CommandContext& context) {
-  const auto language = context.language;
-  auto registry = directory_.registry();
-  auto homes = residences_of(context.asker, *registry);
-  const auto* home = first_home(homes);
-  if (!home) {
-    context.answer(user_id_, {kNoHome.in(language), {}});
-    return;
-  }
-  auto today = local_date(context.now_ms);
-  // Bills of every closed period so far are issued first, so the balance counts them all.
-  auto unsaved = engine_.issue_closed(*home->building, *home->apartment, first_period_, context.now_ms, context.batch);
+  auto found = home_of(context);
+  if (!found) return;
+  const auto* home = &found->home;
   auto account = BillingEngine::account_of(*home->building, *home->apartment);
-  auto balance = engine_.balance(account, today, unsaved);
+  auto balance = balance_with_closed_bills(*home, context);
   std::string text = context.text({"Лицевой счёт ", "Account "}) + account + "\n" + context.text({"Начислено: ", "Billed: "}) +
                      rubles(balance.billed_kopecks) + "\n" + context.text({"Оплачено: ", "Paid: "}) + rubles(balance.paid_kopecks) +
                      "\n" + context.text({"Пени: ", "Penalty: "}) + rubles(balance.penalty_kopecks) + "\n" +
@@ -188,17 +191,11 @@ void BillingBot::balance(CommandContext& context) {
 
 void BillingBot::pay(CommandContext& context) {
   const auto language = context.language;
-  auto registry = directory_.registry();
-  auto homes = residences_of(context.asker, *registry);
-  const auto* home = first_home(homes);
-  if (!home) {
-    context.answer(user_id_, {kNoHome.in(language), {}});
-    return;
-  }
-  auto today = local_date(context.now_ms);
-  auto unsaved = engine_.issue_closed(*home->building, *home->apartment, first_period_, context.now_ms, context.batch);
+  auto found = home_of(context);
+  if (!found) return;
+  const auto* home = &found->home;
   auto account = BillingEngine::account_of(*home->building, *home->apartment);
-  auto balance = engine_.balance(account, today, unsaved);
+  auto balance = balance_with_closed_bills(*home, context);
   auto due = balance.due_kopecks() - balance.pending_kopecks;
   std::int64_t amount = due;
   auto argument = trim(context.command.args);
@@ -291,7 +288,7 @@ void BillingBot::apply_settlements(const std::vector<Settlement>& settled, std::
     payment->reason = settlement.reason;
     if (settlement.status == "succeeded") payment->settled_at = now_ms;
     BillingStore::stage_payment(batch, *payment);
-    Language language = store_.setting(payment->user_id, "language").value_or("ru") == "en" ? Language::en : Language::ru;
+    Language language = user_language(store_, payment->user_id);
     Text told;
     if (settlement.status == "succeeded")
       told = {"Платёж " + payment->id + " на " + rubles(payment->kopecks) + " прошёл. Спасибо!",

@@ -8,6 +8,7 @@
 #include "housing/bots/billing/payment_provider.hpp"
 #include "housing/bots/bot.hpp"
 #include "housing/bots/notices/notice_store.hpp"
+#include "housing/bots/residence.hpp"
 #include "housing/process/housing_directory.hpp"
 
 namespace domovoy::housing {
@@ -31,6 +32,14 @@ class BillingBot : public Bot {
   std::chrono::year_month first_period() const { return first_period_; }
 
  private:
+  // The asker's (first) apartment, the registry it lives in kept with it; answers the asker and
+  // gives nullopt when they have none.
+  struct Home {
+    std::shared_ptr<const Registry> registry;
+    Residence home;
+  };
+  std::optional<Home> home_of(CommandContext& context) const;
+  AccountBalance balance_with_closed_bills(const Residence& home, CommandContext& context) const;
   void bill(CommandContext& context);
   void balance(CommandContext& context);
   void pay(CommandContext& context);

@@ -7,9 +7,6 @@
 namespace domovoy::housing {
 
 namespace {
-Language language_of_user(const BotStore& store, const std::string& user) {
-  return store.setting(user, "language").value_or("ru") == "en" ? Language::en : Language::ru;
-}
 bool muted(const BotStore& store, const std::string& user) { return store.setting(user, "mute").value_or("0") == "1"; }
 }  // namespace
 
@@ -49,7 +46,7 @@ bool ReminderSweep::run(std::int64_t now_ms,
         const auto& user = resident.user_id;
         const auto* apartment = building.find_apartment(resident.verification.apartment);
         if (!apartment || muted(store_, user)) continue;
-        auto language = language_of_user(store_, user);
+        auto language = user_language(store_, user);
         // Readings: in the window, when a meter has none for the period yet.
         auto readings_cause = "readings:" + format_month_key(reading_period.period) + ":" + apartment->number;
         if (in_window && !store_.reminded(user, readings_cause)) {

@@ -324,7 +324,7 @@ void RepairsBot::dispatch(CommandContext& context) {
   context.answer(user_id_, {context.text({"Заявка " + label + ": " + ticket_status_name(status).ru + (rest.empty() ? "" : " — " + rest) + ".",
                                           "Request " + label + ": " + ticket_status_name(status).en + (rest.empty() ? "" : " — " + rest) + "."}), {}});
   // The resident hears of it in their language.
-  Language theirs = store_.setting(ticket->user_id, "language").value_or("ru") == "en" ? Language::en : Language::ru;
+  Language theirs = user_language(store_, ticket->user_id);
   Text told{"Заявка " + label + " («" + ticket->text + "»): " + ticket_status_name(status).ru + (rest.empty() ? "" : " — " + rest) + ".",
             "Request " + label + " (\"" + ticket->text + "\"): " + ticket_status_name(status).en + (rest.empty() ? "" : " — " + rest) + "."};
   if (status == "done")
@@ -371,7 +371,7 @@ void RepairsBot::escalate_overdue(std::int64_t now_ms, storage::WriteBatch& batc
                        ticket_status_name(ticket.status).ru + "»." + mentions,
                    {}});
     }
-    Language theirs = store_.setting(ticket.user_id, "language").value_or("ru") == "en" ? Language::en : Language::ru;
+    Language theirs = user_language(store_, ticket.user_id);
     out.to_user(user_id_, ticket.user_id,
                 {Text{"Срок по заявке " + label + " истёк; я напомнил диспетчерам. Если ничего не изменится, напишите !жалоба " +
                           std::to_string(ticket.number) + " — она уйдёт в жилищную инспекцию.",
