@@ -39,8 +39,11 @@ done
 [ -n "$PORT" ] || { cat "$WORK/server.out"; exit 1; }
 ADMIN_TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/_matrix/client/v3/register" -H 'Content-Type: application/json' \
   -d '{"username":"bench-admin","password":"bench-admin-password","auth":{"type":"m.login.dummy"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+# PERF_OUT=FILE records the server's profile during the load (perf record -g), for perf report.
+if [ -n "${PERF_OUT:-}" ]; then perf record -F 499 --call-graph dwarf,16384 -o "$PERF_OUT" -p "$PID" >/dev/null 2>&1 & PERF_PID=$!; fi
 "$BUILD/domovoy_housing_load" --port "$PORT" --server-pid "$PID" --as-port "$AS_PORT" --as-token "$AS_TOKEN" --hs-token "$HS_TOKEN" \
   --admin-token "$ADMIN_TOKEN" --buildings "${BUILDINGS:-1000}" --residents "${RESIDENTS:-100000}" \
   --concurrency "${CONCURRENCY:-32}" --scenario "${SCENARIO:-all}"
+if [ -n "${PERF_OUT:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 du -sh "$WORK/data/db" | sed 's/^/database size: /'
 kill -TERM "$PID"; wait "$PID" || true

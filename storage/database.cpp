@@ -86,6 +86,7 @@ std::unique_ptr<Database> Database::open(const DatabaseOptions& options) {
   db_options.keep_log_file_num = 3;
   // Group commit: concurrent synced writers share one WAL fsync.
   db_options.enable_pipelined_write = true;
+  db_options.enable_write_thread_adaptive_yield = false;
   // Bound the write-ahead log: a rarely written family would otherwise keep every WAL file alive
   // and a restart (or a recovery after kill -9) would replay all of them.
   db_options.max_total_wal_size = 64 << 20;
