@@ -39,6 +39,9 @@ struct Homeserver::Parts {
   PasswordHasher passwords;
   FailedLoginLimiter failed_logins;
   RegistrationTokens registration_tokens;
+  DeviceKeyStore device_keys;
+  ToDeviceStore to_device;
+  KeyBackupStore key_backups;
   AccountDataStore account_data;
   FilterStore filters;
   ReceiptStore receipts;
@@ -138,6 +141,9 @@ struct Homeserver::Parts {
         passwords(password_hashing_of(config)),
         failed_logins({config.rate_failed_login.per_second, config.rate_failed_login.burst}, config.rate_limits_enabled),
         registration_tokens(*database, config.registration_tokens, &now_ms),
+        device_keys(*database, stream),
+        to_device(*database, stream),
+        key_backups(*database),
         account_data(*database, stream, {config.account_data_entries, config.account_data_bytes}),
         filters(*database),
         receipts(*database, stream),
@@ -147,7 +153,7 @@ struct Homeserver::Parts {
         sync_pool(config.sync_threads ? config.sync_threads : std::max(1u, std::thread::hardware_concurrency())),
         services{config,         rooms, directory, room_service, *appservices, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
-                 registration_tokens,           blocking_pool},
+                 registration_tokens, device_keys, to_device, key_backups, blocking_pool},
         event_stream(*database, stream),
         consumers(*database),
         appservice_client(std::make_unique<http::HttpClient>(io.get_executor())),
@@ -205,6 +211,9 @@ struct Homeserver::Parts {
     register_ephemeral_routes(router, services);
     register_account_data_routes(router, services);
     register_push_rule_routes(router, services);
+    register_key_routes(router, services);
+    register_to_device_routes(router, services);
+    register_room_key_routes(router, services);
     register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);
     register_server_admin_routes(router, services);
@@ -218,6 +227,14 @@ struct Homeserver::Parts {
     const auto* housing_appservice = appservices->find_by_id(config.housing.appservice_id);
     if (!housing_appservice || !appservices->user_in_namespace(*housing_appservice, provisioner.bot_user_id()))
       rooms.add_listener([this](const EventPtr& event, const std::vector<std::string>&) { verification_bot.on_event(event); });
+    // A device's keys and to-device inbox go with it, and its owner's room mates learn of it.
+    accounts.add_device_removal_stager([this](storage::WriteBatch& batch, const std::string& user_id,
+                                              const std::string& device_id) {
+      device_keys.stage_device_removal(batch, user_id, device_id);
+      to_device.stage_device_removal(batch, user_id, device_id);
+    });
+    accounts.add_devices_removed_listener(
+        [this](const std::string& user_id, const std::vector<std::string>&) { services.tell_device_change(user_id); });
     accounts.add_creation_listener([this](const std::string& user_id) { provisioner.reconcile_user(user_id); });
     test_clock::on_set([this] { verification.sweep(); });
     // Before listening: a deactivation interrupted by a crash finishes its room leaves first.

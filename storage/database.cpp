@@ -27,6 +27,9 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "meterreading_reading", "ticket_ticket",      "userticket_flag",      "meeting_meeting",
     "meetingballot_ballot", "accountperiod_bill", "payment_payment",      "reminder_flag",
     "buildingnotice_notice",
+    "userdevice_keys",     "userdevice_onetimekey", "userdevice_fallbackkey", "usercrosssigning_key",
+    "stream_devicelist",   "userdevice_todevice", "todevicetxn_flag",     "userbackup_version",
+    "userbackup_key",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -55,7 +58,12 @@ void add_stream_tables(rocksdb::DB&) {}
 // RocksDB for both processes, and the version moves so that an older binary refuses the directory.
 void add_housing_process_tables(rocksdb::DB&) {}
 
-constexpr std::array<Migration, 3> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables};
+// 4 -> 5 adds the end-to-end encryption tables (userdevice_keys ... userbackup_key), empty: no
+// key was stored before.
+void add_encryption_tables(rocksdb::DB&) {}
+
+constexpr std::array<Migration, 4> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables,
+                                               &add_encryption_tables};
 }  // namespace
 
 std::string_view table_name(Table table) { return kTableNames[static_cast<std::size_t>(table)]; }

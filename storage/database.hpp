@@ -65,6 +65,16 @@ enum class Table : std::size_t {
   payment_payment,       // "acct\0<account>\0<id>" -> payment (JSON); "id\0<id>" -> account; "pending\0<id>" -> ""
   reminder_flag,         // user id \0 cause -> "" (reminders already sent)
   buildingnotice_notice, // building id \0 kind \0 be64(published ms) -> published information (JSON)
+  // End-to-end encryption: the server stores and routes keys and messages, never decrypts them.
+  userdevice_keys,       // user id \0 device id -> the device's identity keys as uploaded, signatures merged (JSON)
+  userdevice_onetimekey, // user id \0 device id \0 "<algorithm>:<key id>" -> one-time key (JSON)
+  userdevice_fallbackkey,  // user id \0 device id \0 algorithm -> {key_id, key, used}
+  usercrosssigning_key,  // user id \0 "master" | "self_signing" | "user_signing" -> cross-signing key (JSON)
+  stream_devicelist,     // be64(stream position) -> user id whose device list (or cross-signing keys) changed
+  userdevice_todevice,   // user id \0 device id \0 be64(stream) -> to-device message {type, sender, content}
+  todevicetxn_flag,      // sender \0 device id \0 txn id -> "" (sendToDevice transactions already done)
+  userbackup_version,    // user id \0 be64(version) -> key backup version {algorithm, auth_data, etag, count}
+  userbackup_key,        // user id \0 be64(version) \0 room id \0 session id -> backed-up room key (JSON)
   count_
 };
 
@@ -105,7 +115,7 @@ struct DatabaseOptions {
 
 class Database {
  public:
-  static constexpr std::uint64_t kSchemaVersion = 4;
+  static constexpr std::uint64_t kSchemaVersion = 5;
 
   // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
   // Throws IncompatibleSchema for a database written by a newer schema.

@@ -138,10 +138,12 @@ void AccountStore::remove_tokens(storage::WriteBatch& batch, const std::string& 
 
 void AccountStore::remove_devices(storage::WriteBatch& batch, const std::string& user_id,
                                   const std::function<bool(const std::string& device_id)>& ends,
-                                  Revoked& revoked) const {
+                                  Revoked& revoked, std::vector<std::string>& removed) const {
   for (const auto& device : devices(user_id)) {
     if (!ends(device.device_id)) continue;
     batch.remove(Table::userdevice_device, storage::join_key({user_id, device.device_id}));
+    for (const auto& stage : device_removal_stagers_) stage(batch, user_id, device.device_id);
+    removed.push_back(device.device_id);
     // A session the index does not list (impossible once backfilled) still goes with its device.
     if (!device.token_hash.empty()) {
       batch.remove(Table::tokenhash_session, device.token_hash);
@@ -150,9 +152,15 @@ void AccountStore::remove_devices(storage::WriteBatch& batch, const std::string&
   }
 }
 
+void AccountStore::tell_devices_removed(const std::string& user_id, const std::vector<std::string>& devices) {
+  if (devices.empty()) return;
+  for (const auto& listener : devices_removed_listeners_) listener(user_id, devices);
+}
+
 bool AccountStore::change_password(const std::string& user_id, const std::string& password_hash,
                                    const std::optional<std::string>& keep_device) {
   Revoked revoked;
+  std::vector<std::string> removed;
   {
     std::lock_guard lock(lock_for(user_id));
     auto account = find(user_id);
@@ -162,17 +170,19 @@ bool AccountStore::change_password(const std::string& user_id, const std::string
     put_account(batch, *account);
     if (keep_device) {
       auto other = [&](const std::string& device_id) { return device_id != *keep_device; };
-      remove_devices(batch, user_id, other, revoked);
+      remove_devices(batch, user_id, other, revoked, removed);
       remove_tokens(batch, user_id, other, revoked);
     }
     database_.write(std::move(batch));
   }
   forget_tokens(revoked);
+  tell_devices_removed(user_id, removed);
   return true;
 }
 
 bool AccountStore::deactivate(const std::string& user_id) {
   Revoked revoked;
+  std::vector<std::string> removed;
   {
     std::lock_guard lock(lock_for(user_id));
     auto account = find(user_id);
@@ -185,11 +195,12 @@ bool AccountStore::deactivate(const std::string& user_id) {
     storage::WriteBatch batch;
     put_account(batch, *account);
     auto every = [](const std::string&) { return true; };
-    remove_devices(batch, user_id, every, revoked);
+    remove_devices(batch, user_id, every, revoked, removed);
     remove_tokens(batch, user_id, every, revoked);
     database_.write(std::move(batch));
   }
   forget_tokens(revoked, user_id);
+  tell_devices_removed(user_id, removed);
   return true;
 }
 
@@ -286,30 +297,34 @@ void AccountStore::forget_tokens(const Revoked& token_hashes, const std::string&
 void AccountStore::end_session(const std::string& user_id, const std::string& device_id,
                                const std::string& token_hash) {
   Revoked revoked{token_hash};
+  std::vector<std::string> removed;
   {
     std::lock_guard lock(lock_for(user_id));
     storage::WriteBatch batch;
     auto this_device = [&](const std::string& owner) { return owner == device_id; };
-    remove_devices(batch, user_id, this_device, revoked);
+    remove_devices(batch, user_id, this_device, revoked, removed);
     remove_tokens(batch, user_id, this_device, revoked);
     batch.remove(Table::tokenhash_session, token_hash);
     batch.remove(Table::usertoken_deviceid, storage::join_key({user_id, token_hash}));
     database_.write(std::move(batch));
   }
   forget_tokens(revoked);
+  tell_devices_removed(user_id, removed);
 }
 
 void AccountStore::end_all_sessions(const std::string& user_id) {
   Revoked revoked;
+  std::vector<std::string> removed;
   {
     std::lock_guard lock(lock_for(user_id));
     storage::WriteBatch batch;
     auto every = [](const std::string&) { return true; };
-    remove_devices(batch, user_id, every, revoked);
+    remove_devices(batch, user_id, every, revoked, removed);
     remove_tokens(batch, user_id, every, revoked);
     database_.write(std::move(batch));
   }
   forget_tokens(revoked, user_id);
+  tell_devices_removed(user_id, removed);
 }
 
 std::vector<Device> AccountStore::devices(const std::string& user_id) const {
@@ -342,18 +357,20 @@ bool AccountStore::rename_device(const std::string& user_id, const std::string& 
 
 void AccountStore::delete_devices(const std::string& user_id, const std::vector<std::string>& device_ids) {
   Revoked revoked;
+  std::vector<std::string> removed;
   {
     std::lock_guard lock(lock_for(user_id));
     storage::WriteBatch batch;
     auto listed = [&](const std::string& device_id) {
       return std::find(device_ids.begin(), device_ids.end(), device_id) != device_ids.end();
     };
-    remove_devices(batch, user_id, listed, revoked);
+    remove_devices(batch, user_id, listed, revoked, removed);
     remove_tokens(batch, user_id, listed, revoked);
     if (batch.empty()) return;
     database_.write(std::move(batch));
   }
   forget_tokens(revoked);
+  tell_devices_removed(user_id, removed);
 }
 
 }  // namespace domovoy

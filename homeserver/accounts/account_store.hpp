@@ -62,6 +62,16 @@ class AccountStore {
   void add_creation_listener(std::function<void(const std::string& user_id)> listener) {
     creation_listeners_.push_back(std::move(listener));
   }
+  // What belongs to a device (its encryption keys, its to-device inbox) is deleted with it: each
+  // stager adds its deletions to the batch that deletes the device, under the user's lock.
+  using DeviceRemovalStager =
+      std::function<void(storage::WriteBatch& batch, const std::string& user_id, const std::string& device_id)>;
+  void add_device_removal_stager(DeviceRemovalStager stager) { device_removal_stagers_.push_back(std::move(stager)); }
+  // Told, after the write, of the devices a change deleted (room mates must learn of it).
+  using DevicesRemovedListener = std::function<void(const std::string& user_id, const std::vector<std::string>& devices)>;
+  void add_devices_removed_listener(DevicesRemovedListener listener) {
+    devices_removed_listeners_.push_back(std::move(listener));
+  }
   // Read-modify-write of one account's profile fields, serialised with every other change to
   // the user. Returns the account as saved, or nullopt when it does not exist.
   std::optional<Account> update(const std::string& user_id, const std::function<void(Account&)>& change);
@@ -114,7 +124,9 @@ class AccountStore {
   void remove_tokens(storage::WriteBatch& batch, const std::string& user_id,
                      const std::function<bool(const std::string& device_id)>& ends, Revoked& revoked) const;
   void remove_devices(storage::WriteBatch& batch, const std::string& user_id,
-                      const std::function<bool(const std::string& device_id)>& ends, Revoked& revoked) const;
+                      const std::function<bool(const std::string& device_id)>& ends, Revoked& revoked,
+                      std::vector<std::string>& removed) const;
+  void tell_devices_removed(const std::string& user_id, const std::vector<std::string>& devices);
   void backfill_token_index();
 
   storage::Database& database_;
@@ -122,6 +134,8 @@ class AccountStore {
   // to the same stripe, and an operation holds exactly one stripe, so none can deadlock.
   std::array<std::mutex, 64> user_locks_;
   std::vector<std::function<void(const std::string&)>> creation_listeners_;
+  std::vector<DeviceRemovalStager> device_removal_stagers_;
+  std::vector<DevicesRemovedListener> devices_removed_listeners_;
 
   // Every authenticated request resolves its token: keep the answers in memory. Entries are
   // dropped when their token is revoked, so the cache never outlives a logout.

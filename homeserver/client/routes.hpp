@@ -20,6 +20,9 @@ void register_directory_routes(http::Router& router, ClientServices& services);
 void register_ephemeral_routes(http::Router& router, ClientServices& services);
 void register_account_data_routes(http::Router& router, ClientServices& services);
 void register_push_rule_routes(http::Router& router, ClientServices& services);
+void register_key_routes(http::Router& router, ClientServices& services);
+void register_to_device_routes(http::Router& router, ClientServices& services);
+void register_room_key_routes(http::Router& router, ClientServices& services);
 void register_sync_routes(http::Router& router, ClientServices& services, boost::asio::thread_pool& pool);
 
 boost::json::object default_push_rules(const std::string& user_id);

@@ -9,6 +9,9 @@
 #include "homeserver/appservice/namespaces.hpp"
 #include "homeserver/client/user_interactive_auth.hpp"
 #include "homeserver/core/config.hpp"
+#include "homeserver/e2ee/device_key_store.hpp"
+#include "homeserver/e2ee/key_backup_store.hpp"
+#include "homeserver/e2ee/to_device_store.hpp"
 #include "homeserver/rooms/room_directory.hpp"
 #include "homeserver/rooms/room_engine.hpp"
 #include "homeserver/rooms/room_service.hpp"
@@ -40,6 +43,9 @@ struct ClientServices {
   PasswordHasher& passwords;
   FailedLoginLimiter& failed_logins;
   RegistrationTokens& registration_tokens;
+  DeviceKeyStore& device_keys;
+  ToDeviceStore& to_device;
+  KeyBackupStore& key_backups;
   // For coroutine handlers (those that await the password hasher) to do their storage work.
   boost::asio::thread_pool& blocking_pool;
   // Typing and receipts as EDUs, for the appservices that receive ephemeral events.
@@ -57,6 +63,9 @@ struct ClientServices {
   bool is_local_user(std::string_view user_id) const;
   // Users who share a joined room with `user_id` (including the user).
   std::vector<std::string> room_mates(const std::string& user_id) const;
+  // Records that the user's devices or cross-signing keys changed and wakes the long-polls of
+  // everyone who shares a room, whose clients then query the keys again.
+  void tell_device_change(const std::string& user_id);
   // Records a presence change and wakes the long-polls of everyone who shares a room.
   void set_presence(const std::string& user_id, const std::string& presence, std::optional<std::string> status_msg);
 };

@@ -31,18 +31,27 @@ constexpr std::int64_t kMaxTimeoutMs = 60000;
 constexpr std::size_t kMaxEventsExaminedPerRoom = 1000;
 constexpr std::size_t kMaxEventsExaminedPerSync = 20000;
 
-// "s<stream>_<typing serial>_<presence serial>": the persisted stream and the two in-memory ones.
+constexpr std::size_t kMaxToDevicePerSync = 100;
+// Rooms whose membership changed by more than this many events since the token: every member
+// counts as a changed device list rather than the changes being walked one by one.
+constexpr std::size_t kMaxMembershipEventsWalked = 1000;
+
+// "s<stream>_<typing serial>_<presence serial>_<to-device position>": the persisted stream, the
+// two in-memory ones, and how far the device's to-device inbox was delivered (below the stream
+// when a sync held only part of it; tokens without it mean "up to the stream").
 struct SyncToken {
   std::uint64_t stream = 0;
   std::uint64_t typing = 0;
   std::uint64_t presence = 0;
+  std::uint64_t to_device = 0;
 };
 
 SyncToken parse_since(const std::string& text) {
   SyncToken token;
   token.stream = parse_stream_token(text);
+  token.to_device = UINT64_MAX;
   auto end = text.data() + text.size();
-  std::uint64_t* parts[] = {&token.typing, &token.presence};
+  std::uint64_t* parts[] = {&token.typing, &token.presence, &token.to_device};
   auto underscore = text.find('_');
   for (auto* part : parts) {
     if (underscore == std::string::npos) break;
@@ -50,6 +59,7 @@ SyncToken parse_since(const std::string& text) {
     if (result.ec != std::errc{} || (result.ptr != end && *result.ptr != '_')) throw invalid_param("Invalid since token");
     underscore = result.ptr == end ? std::string::npos : static_cast<std::size_t>(result.ptr - text.data());
   }
+  token.to_device = std::min(token.to_device, token.stream);
   return token;
 }
 
@@ -135,16 +145,31 @@ class SyncBuilder {
       global_data.push_back(json::object{{"type", item.type}, {"content", item.content}});
     }
     auto presence = presence_events();
-    bool changed = !join.empty() || !invite.empty() || !leave.empty() || !global_data.empty() || !presence.empty();
+    auto [to_device, to_device_position] = to_device_events();
+    auto device_lists = device_list_changes();
+    bool changed = !join.empty() || !invite.empty() || !leave.empty() || !global_data.empty() || !presence.empty() ||
+                   !to_device.empty() || !device_lists["changed"].as_array().empty() ||
+                   !device_lists["left"].as_array().empty();
+    json::object one_time_key_counts;
+    json::array unused_fallback_types;
+    if (!request_.device_id.empty()) {
+      for (const auto& [algorithm, count] : services_.device_keys.one_time_key_counts(request_.user_id, request_.device_id))
+        one_time_key_counts[algorithm] = count;
+      for (auto& type : services_.device_keys.unused_fallback_key_types(request_.user_id, request_.device_id))
+        unused_fallback_types.push_back(json::string(type));
+    }
     json::object response{
-        {"next_batch", stream_token(upto_) + "_" + std::to_string(typing_now_) + "_" + std::to_string(presence_now_)},
+        {"next_batch", stream_token(upto_) + "_" + std::to_string(typing_now_) + "_" + std::to_string(presence_now_) +
+                           "_" + std::to_string(to_device_position)},
         {"rooms", json::object{{"join", std::move(join)}, {"invite", std::move(invite)}, {"leave", std::move(leave)},
                                {"knock", json::object{}}}},
         {"account_data", json::object{{"events", std::move(global_data)}}},
         {"presence", json::object{{"events", std::move(presence)}}},
-        {"to_device", json::object{{"events", json::array{}}}},
-        {"device_lists", json::object{{"changed", json::array{}}, {"left", json::array{}}}},
-        {"device_one_time_keys_count", json::object{}},
+        {"to_device", json::object{{"events", std::move(to_device)}}},
+        {"device_lists", std::move(device_lists)},
+        {"device_one_time_keys_count", std::move(one_time_key_counts)},
+        {"device_unused_fallback_key_types", unused_fallback_types},
+        {"org.matrix.msc2732.device_unused_fallback_key_types", unused_fallback_types},
     };
     return {std::move(response), changed};
   }
@@ -153,6 +178,65 @@ class SyncBuilder {
   bool since() const { return request_.since.has_value(); }
   std::uint64_t since_stream() const { return request_.since ? request_.since->stream : 0; }
 
+  // The device's inbox after what the token acknowledged (which is deleted now: the client has
+  // it), and the position delivered up to: the stream, unless the inbox held more than one sync
+  // carries.
+  std::pair<json::array, std::uint64_t> to_device_events() {
+    json::array events;
+    if (request_.device_id.empty()) return {std::move(events), upto_};
+    std::uint64_t acknowledged = since() ? request_.since->to_device : 0;
+    if (acknowledged > 0) services_.to_device.acknowledge(request_.user_id, request_.device_id, acknowledged);
+    auto messages =
+        services_.to_device.pending(request_.user_id, request_.device_id, acknowledged, upto_, kMaxToDevicePerSync);
+    std::uint64_t delivered = messages.size() == kMaxToDevicePerSync ? messages.back().stream : upto_;
+    for (auto& message : messages) events.push_back(std::move(message.event));
+    return {std::move(events), delivered};
+  }
+
+  // A user is a room mate when joined to one of the rooms this sync found joined: one lookup per
+  // (user, room), never a walk of the rooms' members.
+  bool is_mate(const std::string& user_id) const {
+    if (user_id == request_.user_id) return true;
+    return std::any_of(joined_rooms_.begin(), joined_rooms_.end(),
+                       [&](const std::string& room_id) { return services_.rooms.is_joined(room_id, user_id); });
+  }
+
+  // Users whose device lists the client should fetch again: those who changed their keys and
+  // share a room, and those who began to share one; and those who no longer share any.
+  json::object device_list_changes() {
+    json::array changed, left;
+    if (since()) {
+      auto users = services_.device_keys.changed_users(since_stream(), upto_);
+      users.insert(newly_sharing_.begin(), newly_sharing_.end());
+      for (const auto& user : users)
+        if (is_mate(user)) changed.push_back(json::string(user));
+      for (const auto& user : maybe_left_)
+        if (!is_mate(user)) left.push_back(json::string(user));
+    }
+    return {{"changed", std::move(changed)}, {"left", std::move(left)}};
+  }
+
+  void note_membership_event(const Event& event) {
+    if (event.type != "m.room.member" || !event.state_key || *event.state_key == request_.user_id) return;
+    auto membership = event.membership();
+    if (membership == "join") newly_sharing_.insert(*event.state_key);
+    if (membership == "leave" || membership == "ban") maybe_left_.insert(*event.state_key);
+  }
+
+  // Membership changes in a joined room since the token, for device_lists: those the timeline
+  // examined, and the rest of the window when the timeline stopped before its start.
+  void note_memberships(const std::string& room_id, const std::vector<EventPtr>& examined_members,
+                        std::uint64_t from, std::uint64_t unexamined_to) {
+    for (const auto& event : examined_members) note_membership_event(*event);
+    if (unexamined_to <= from) return;
+    auto rest = services_.rooms.room_events(room_id, from, unexamined_to, kMaxMembershipEventsWalked + 1, false);
+    if (rest.size() > kMaxMembershipEventsWalked) {
+      for (auto& member : services_.rooms.joined_members(room_id)) newly_sharing_.insert(std::move(member));
+      return;
+    }
+    for (const auto& event : rest) note_membership_event(*event);
+  }
+
   // m.presence of the users who share a room with the syncing user, changed since the token
   // (all of them initially, or when the token is from before a restart).
   json::array presence_events() {
@@ -160,13 +244,6 @@ class SyncBuilder {
     std::uint64_t since_serial = since() ? request_.since->presence : 0;
     if (since_serial > presence_now_) since_serial = 0;
     auto changed = services_.presence.changed_since(since_serial);
-    // A changed user is a room mate when joined to one of the rooms this sync found joined: one
-    // lookup per (change, room), never a walk of the rooms' members.
-    auto is_mate = [&](const std::string& user_id) {
-      if (user_id == request_.user_id) return true;
-      return std::any_of(joined_rooms_.begin(), joined_rooms_.end(),
-                         [&](const std::string& room_id) { return services_.rooms.is_joined(room_id, user_id); });
-    };
     for (const auto& state : changed) {
       if (!is_mate(state.user_id) || !request_.filter.presence.matches("m.presence", state.user_id)) continue;
       json::object content{{"presence", state.presence}, {"currently_active", state.presence == "online"}};
@@ -185,6 +262,8 @@ class SyncBuilder {
     std::vector<EventPtr> events;
     bool limited = false;
     std::uint64_t prev_position = 0;  // where the client pages back from (prev_batch)
+    std::vector<EventPtr> membership_events;  // every m.room.member examined, the filter aside
+    std::uint64_t unexamined_to = 0;           // events in (from, unexamined_to] were not examined
   };
 
   // Timeline events with from < stream <= to that the user may see (history visibility), newest
@@ -194,6 +273,7 @@ class SyncBuilder {
     const auto& room_id = record.room_id;
     std::size_t limit = request_.filter.timeline.limit.value_or(kDefaultTimelineLimit);
     std::vector<EventPtr> picked;
+    std::vector<EventPtr> membership_events;
     bool limited = false;
     std::uint64_t cursor = to;
     std::size_t examined = 0;
@@ -207,10 +287,12 @@ class SyncBuilder {
           break;
         }
         cursor = event->stream - 1;
+        if (event->type == "m.room.member") membership_events.push_back(event);
         if (!request_.filter.timeline.matches(*event)) continue;
         if (!can_see_event_as(services_, request_.user_id, *event, record.membership, record.forgotten)) continue;
         if (picked.size() == limit) {
           limited = true;
+          cursor = event->stream;  // this one was not taken
           break;
         }
         picked.push_back(event);
@@ -220,7 +302,7 @@ class SyncBuilder {
     events_budget_ -= std::min(events_budget_, examined);
     std::reverse(picked.begin(), picked.end());
     std::uint64_t prev = picked.empty() ? (limited ? cursor : to) : picked.front()->stream - 1;
-    return {std::move(picked), limited, prev};
+    return {std::move(picked), limited, prev, std::move(membership_events), limited ? cursor : 0};
   }
 
   StatePtr state_after_position(const std::string& room_id, std::uint64_t position) {
@@ -322,7 +404,13 @@ class SyncBuilder {
     bool newly_joined = since() && record.stream > since_stream();
     bool initial = !since() || newly_joined;
     std::uint64_t from = (since() && !newly_joined) ? since_stream() : 0;
-    auto [events, limited, prev] = timeline(record, from, upto_);
+    auto [events, limited, prev, membership_events, unexamined_to] = timeline(record, from, upto_);
+    if (newly_joined) {
+      for (auto& member : services_.rooms.joined_members(room_id))
+        if (member != request_.user_id) newly_sharing_.insert(std::move(member));
+    } else if (since()) {
+      note_memberships(room_id, membership_events, from, unexamined_to);
+    }
     bool full = initial || request_.full_state;
     json::array state;
     bool lazy_members = request_.filter.state.lazy_load_members && !events.empty();
@@ -366,7 +454,10 @@ class SyncBuilder {
 
   json::object left_room(const MembershipRecord& record) {
     std::uint64_t from = since() ? since_stream() : 0;
-    auto [events, limited, prev] = timeline(record, from, record.stream);
+    auto [events, limited, prev, membership_events, unexamined_to] = timeline(record, from, record.stream);
+    // Its members may no longer share a room with the user: their device lists may be dropped.
+    if (since() && record.stream > since_stream())
+      for (auto& member : services_.rooms.joined_members(record.room_id)) maybe_left_.insert(std::move(member));
     json::array state;
     // Someone who was never in the room (a rejected invite, a withdrawn knock) gets no room state.
     bool was_member = readable_until(services_, record.room_id, request_.user_id).has_value();
@@ -388,6 +479,8 @@ class SyncBuilder {
   std::uint64_t presence_now_ = 0;
   std::vector<AccountDataItem> changed_account_data_;
   std::vector<std::string> joined_rooms_;  // every joined room, also those the filter leaves out
+  std::set<std::string> newly_sharing_;     // began to share a room with the user since the token
+  std::set<std::string> maybe_left_;        // left a room the user is in, or were in a room the user left
   std::size_t events_budget_ = kMaxEventsExaminedPerSync;
 };
 
@@ -428,6 +521,7 @@ boost::asio::awaitable<http::Response> sync_handler(ClientServices& services, bo
                        sync.since->stream == services.rooms.current_stream() &&
                        sync.since->typing == services.typing.serial() &&
                        sync.since->presence == services.presence.serial() &&
+                       sync.since->to_device == sync.since->stream &&
                        std::chrono::steady_clock::now() < deadline;
     if (!nothing_new) {
       // One trip to the sync pool per build: the first also reads the filter and tells the
