@@ -42,6 +42,8 @@ struct Homeserver::Parts {
   DeviceKeyStore device_keys;
   ToDeviceStore to_device;
   KeyBackupStore key_backups;
+  MediaStore media;
+  Thumbnailer thumbnailer;
   AccountDataStore account_data;
   FilterStore filters;
   ReceiptStore receipts;
@@ -53,6 +55,7 @@ struct Homeserver::Parts {
   boost::asio::io_context io;
   boost::asio::thread_pool blocking_pool;
   boost::asio::thread_pool sync_pool;
+  boost::asio::thread_pool thumbnail_pool;
   ClientServices services;
   EventStream event_stream;
   ConsumerStore consumers;
@@ -80,6 +83,9 @@ struct Homeserver::Parts {
     limits.max_body_bytes = config.max_body_bytes;
     // A region's registry file is megabytes; it is the operators' endpoint only.
     limits.body_limits_by_prefix.push_back({"/_domovoy/admin/v1/registry", std::max<std::size_t>(config.max_body_bytes, 64u << 20)});
+    // Uploads are as large as the media limit allows (and held once in memory, not twice).
+    for (auto prefix : {"/_matrix/media/v3/upload", "/_matrix/media/r0/upload"})
+      limits.body_limits_by_prefix.push_back({prefix, config.media.max_upload_bytes});
     limits.max_connections = config.max_connections;
     limits.max_connections_per_address = config.max_connections_per_address;
     limits.header_timeout = std::chrono::seconds(config.header_timeout_s);
@@ -144,6 +150,10 @@ struct Homeserver::Parts {
         device_keys(*database, stream),
         to_device(*database, stream),
         key_backups(*database),
+        media(*database, config.data_dir + "/media",
+              {config.media.quota_bytes_per_user, static_cast<std::int64_t>(config.media.pending_expiry_s) * 1000,
+               config.media.max_pending_per_user}),
+        thumbnailer(config.media.max_image_pixels),
         account_data(*database, stream, {config.account_data_entries, config.account_data_bytes}),
         filters(*database),
         receipts(*database, stream),
@@ -151,6 +161,7 @@ struct Homeserver::Parts {
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
         sync_pool(config.sync_threads ? config.sync_threads : std::max(1u, std::thread::hardware_concurrency())),
+        thumbnail_pool(config.media.thumbnail_threads),
         services{config,         rooms, directory, room_service, *appservices, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
                  registration_tokens, device_keys, to_device, key_backups, blocking_pool},
@@ -214,6 +225,7 @@ struct Homeserver::Parts {
     register_key_routes(router, services);
     register_to_device_routes(router, services);
     register_room_key_routes(router, services);
+    register_media_routes(router, services, media, thumbnailer, thumbnail_pool);
     register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);
     register_server_admin_routes(router, services);
@@ -281,6 +293,7 @@ Homeserver::~Homeserver() {
     if (thread.joinable()) thread.join();
   parts_->blocking_pool.join();
   parts_->sync_pool.join();
+  parts_->thumbnail_pool.join();
   // Before the io_context goes: a hash finishing later would resume a coroutine on it.
   parts_->passwords.stop();
 }

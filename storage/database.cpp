@@ -29,7 +29,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "buildingnotice_notice",
     "userdevice_keys",     "userdevice_onetimekey", "userdevice_fallbackkey", "usercrosssigning_key",
     "stream_devicelist",   "userdevice_todevice", "todevicetxn_flag",     "userbackup_version",
-    "userbackup_key",
+    "userbackup_key",      "mediaid_media",       "mediathumbnail_thumbnail", "usermedia_size",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -58,8 +58,8 @@ void add_stream_tables(rocksdb::DB&) {}
 // RocksDB for both processes, and the version moves so that an older binary refuses the directory.
 void add_housing_process_tables(rocksdb::DB&) {}
 
-// 4 -> 5 adds the end-to-end encryption tables (userdevice_keys ... userbackup_key), empty: no
-// key was stored before.
+// 4 -> 5 adds the end-to-end encryption tables (userdevice_keys ... userbackup_key) and the
+// media repository's (mediaid_media ... usermedia_size), empty: neither existed before.
 void add_encryption_tables(rocksdb::DB&) {}
 
 constexpr std::array<Migration, 4> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables,

@@ -75,6 +75,10 @@ enum class Table : std::size_t {
   todevicetxn_flag,      // sender \0 device id \0 txn id -> "" (sendToDevice transactions already done)
   userbackup_version,    // user id \0 be64(version) -> key backup version {algorithm, auth_data, etag, count}
   userbackup_key,        // user id \0 be64(version) \0 room id \0 session id -> backed-up room key (JSON)
+  // The media repository: file bodies live on disk under their sha256, these tables say what they are.
+  mediaid_media,         // local media id -> {user_id, content_type, filename, sha256, size, created_ts, pending, expires_ts}
+  mediathumbnail_thumbnail,  // media id \0 "<w>x<h>-<method>[-animated]" -> {sha256, content_type, size}
+  usermedia_size,        // user id \0 media id -> be64(bytes) (a user's uploads, for quota and listing)
   count_
 };
 

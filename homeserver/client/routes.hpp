@@ -6,6 +6,8 @@
 #include "homeserver/client/services.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/http/router.hpp"
+#include "homeserver/media/media_store.hpp"
+#include "homeserver/media/thumbnailer.hpp"
 
 namespace domovoy {
 
@@ -23,6 +25,8 @@ void register_push_rule_routes(http::Router& router, ClientServices& services);
 void register_key_routes(http::Router& router, ClientServices& services);
 void register_to_device_routes(http::Router& router, ClientServices& services);
 void register_room_key_routes(http::Router& router, ClientServices& services);
+void register_media_routes(http::Router& router, ClientServices& services, MediaStore& store, Thumbnailer& thumbnailer,
+                           boost::asio::thread_pool& thumbnail_pool);
 void register_sync_routes(http::Router& router, ClientServices& services, boost::asio::thread_pool& pool);
 
 boost::json::object default_push_rules(const std::string& user_id);

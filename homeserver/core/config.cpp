@@ -62,7 +62,7 @@ void read_registration_tokens(const YAML::Node& node, std::vector<RegistrationTo
 
 const std::vector<std::string> kTopLevelKeys = {
     "server_name", "listen", "data_dir", "public_baseurl", "federation_delegate", "registration", "rate_limits",
-    "rooms", "limits", "password_hashing", "threads", "storage", "log_level", "admins", "appservices", "housing"};
+    "rooms", "limits", "password_hashing", "threads", "storage", "log_level", "admins", "appservices", "housing", "media"};
 }  // namespace
 
 std::string Config::base_url() const {
@@ -129,6 +129,28 @@ Config load_config_file(const std::string& path, Config config) {
     read(housing, "failed_redemption_window_s", target.failed_redemption_window_s, "housing.");
     read(housing, "demo", target.demo, "housing.");
   }
+  if (auto media = root["media"]) {
+    auto& target = config.media;
+    std::size_t megabytes = target.max_upload_bytes >> 20;
+    read(media, "max_upload_mb", megabytes, "media.");
+    target.max_upload_bytes = megabytes << 20;
+    megabytes = target.quota_bytes_per_user >> 20;
+    read(media, "quota_mb_per_user", megabytes, "media.");
+    target.quota_bytes_per_user = megabytes << 20;
+    read(media, "legacy_unauthenticated_before_ms", target.legacy_unauthenticated_before_ms, "media.");
+    read(media, "thumbnail_threads", target.thumbnail_threads, "media.");
+    read(media, "max_image_pixels", target.max_image_pixels, "media.");
+    read(media, "pending_expiry_s", target.pending_expiry_s, "media.");
+    read(media, "max_pending_per_user", target.max_pending_per_user, "media.");
+    for (auto it = media.begin(); it != media.end(); ++it) {
+      static const std::vector<std::string> kMediaKeys = {
+          "max_upload_mb", "quota_mb_per_user", "legacy_unauthenticated_before_ms", "thumbnail_threads",
+          "max_image_pixels", "pending_expiry_s", "max_pending_per_user"};
+      auto key = it->first.as<std::string>();
+      if (std::find(kMediaKeys.begin(), kMediaKeys.end(), key) == kMediaKeys.end())
+        throw ConfigError("unknown config key 'media." + key + "' in " + path);
+    }
+  }
   if (auto rates = root["rate_limits"]) {
     read(rates, "enabled", config.rate_limits_enabled, "rate_limits.");
     read_rate(rates, "per_user", config.rate_per_user);
@@ -171,6 +193,9 @@ void validate_config(const Config& config) {
   if (config.data_dir.empty()) throw ConfigError("data_dir must not be empty");
   if (config.network_threads == 0 || config.blocking_threads == 0) throw ConfigError("threads must be at least 1");
   if (config.max_body_bytes < 1024) throw ConfigError("limits.max_body_bytes must be at least 1024");
+  if (config.media.max_upload_bytes < (1u << 20)) throw ConfigError("media.max_upload_mb must be at least 1");
+  if (config.media.thumbnail_threads < 1) throw ConfigError("media.thumbnail_threads must be at least 1");
+  if (config.media.pending_expiry_s < 60) throw ConfigError("media.pending_expiry_s must be at least 60");
   if (config.max_connections_per_address < 1) throw ConfigError("limits.max_connections_per_address must be at least 1");
   if (config.password_ops_limit < 1 || config.password_mem_limit_mb < 8)
     throw ConfigError("password_hashing is weaker than argon2id allows (ops_limit >= 1, mem_limit_mb >= 8)");

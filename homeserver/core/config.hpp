@@ -55,6 +55,19 @@ struct Config {
     bool demo = false;  // import the demo region (the embedded default, with no config file)
   } housing;
 
+  // The media repository (docs/media.md).
+  struct Media {
+    std::size_t max_upload_bytes = 50u << 20;       // media.max_upload_mb
+    std::size_t quota_bytes_per_user = 1ull << 30;  // media.quota_mb_per_user; 0: no quota
+    // Media uploaded before this instant (ms since the epoch) is also served by the legacy
+    // unauthenticated /_matrix/media/v3/download and /thumbnail; 0: by none.
+    std::int64_t legacy_unauthenticated_before_ms = 0;
+    unsigned thumbnail_threads = 1;                 // images decoded at once
+    std::size_t max_image_pixels = 32'000'000;      // larger images are not thumbnailed
+    unsigned pending_expiry_s = 86400;              // an unused /create media id lapses after this
+    unsigned max_pending_per_user = 16;             // unused /create media ids at once
+  } media;
+
   // Not a config key: the secret `domovoy admin` signs requests with (registration.shared_secret
   // when set, otherwise <data_dir>/operator.secret, made at first start).
   std::string operator_secret;

@@ -157,7 +157,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                  "X-Requested-With, Content-Type, Authorization, Date");
   }
 
-  static bhttp::response<bhttp::string_body> to_http(const Response& response, unsigned version, bool keep_alive) {
+  static bhttp::response<bhttp::string_body> to_http(Response response, unsigned version, bool keep_alive) {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
     out.set(bhttp::field::server, "Domovoy");
     if (response.content_type.empty()) {
@@ -165,7 +165,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       out.body() = serialize(response.body);
     } else {
       out.set(bhttp::field::content_type, response.content_type);
-      out.body() = response.raw_body;
+      out.body() = std::move(response.raw_body);  // a file of megabytes is not copied
     }
     for (const auto& [name, value] : response.headers) out.set(name, value);
     add_cors(out);
@@ -181,7 +181,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return Response::json(std::move(body), status);
   }
 
-  Request make_request(const bhttp::request<bhttp::string_body>& raw, const std::string& remote) {
+  Request make_request(bhttp::request<bhttp::string_body>& raw, const std::string& remote) {
     Request request;
     request.method = raw.method();
     std::string_view target = raw.target();
@@ -213,7 +213,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       request.headers[name] = std::string(field.value());
     }
-    request.body = raw.body();
+    request.body = std::move(raw.body());  // an upload of megabytes is held once, not twice
     request.remote_address = remote;
     return request;
   }
@@ -389,7 +389,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       auto response = co_await dispatch(request);
       spdlog::debug("req {} {} {} -> {}", request_id, std::string(bhttp::to_string(request.method)), request.path,
                     response.status);
-      auto http_response = to_http(response, 11, keep_alive);  // we speak HTTP/1.1 (RFC 9110 §6.2)
+      auto http_response = to_http(std::move(response), 11, keep_alive);  // we speak HTTP/1.1 (RFC 9110 §6.2)
       stream.expires_after(limits.body_timeout);
       co_await bhttp::async_write(stream, http_response, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !keep_alive) break;

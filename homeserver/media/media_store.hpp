@@ -1,0 +1,86 @@
+#pragma once
+// The media repository's storage (client-server-api "Content repository"): file bodies on disk
+// named by their sha256, so one file uploaded twice is stored once; what each media id is (its
+// owner, type, name, file) in RocksDB. A body is written to a temporary file, fsynced and renamed
+// before its record is written, so a media id that answers always has its file, also after
+// kill -9. Thumbnails are files of the same kind, recorded per media id and size.
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/database.hpp"
+
+namespace domovoy {
+
+struct MediaLimits {
+  std::size_t quota_bytes_per_user = 0;  // 0: no quota
+  std::int64_t pending_expiry_ms = 86400000;
+  unsigned max_pending_per_user = 16;
+};
+
+struct MediaRecord {
+  std::string media_id;
+  std::string user_id;
+  std::string content_type;
+  std::string filename;
+  std::string sha256;  // hex; empty while pending
+  std::uint64_t size = 0;
+  std::int64_t created_ts = 0;
+  bool pending = false;        // made by /create, not uploaded yet
+  std::int64_t expires_ts = 0;  // when a pending id lapses
+};
+
+struct ThumbnailRecord {
+  std::string sha256;
+  std::string content_type;
+  std::uint64_t size = 0;
+};
+
+class MediaStore {
+ public:
+  MediaStore(storage::Database& database, std::string root_dir, MediaLimits limits);
+
+  // Stores an upload under a new media id. Throws 413 M_TOO_LARGE past the user's quota.
+  MediaRecord upload(const std::string& user_id, const std::string& content_type, const std::string& filename,
+                     std::string_view bytes, std::int64_t now_ms);
+  // A media id for a later upload (POST /_matrix/media/v1/create). Throws 429 M_LIMIT_EXCEEDED
+  // when the user holds too many unused ones.
+  MediaRecord create_pending(const std::string& user_id, std::int64_t now_ms);
+  // Fills a pending media id: 404 unknown or lapsed, 403 another user's, 409
+  // M_CANNOT_OVERWRITE_MEDIA when it was filled already.
+  MediaRecord upload_to(const std::string& media_id, const std::string& user_id, const std::string& content_type,
+                        const std::string& filename, std::string_view bytes, std::int64_t now_ms);
+
+  std::optional<MediaRecord> find(const std::string& media_id) const;
+  // The file's bytes; nullopt when the file is missing (never expected).
+  std::optional<std::string> read(const std::string& sha256) const;
+
+  std::optional<ThumbnailRecord> thumbnail(const std::string& media_id, const std::string& key) const;
+  ThumbnailRecord put_thumbnail(const std::string& media_id, const std::string& key, const std::string& content_type,
+                                std::string_view bytes);
+
+  std::uint64_t usage(const std::string& user_id) const;
+
+  // Media ids are what this server makes: letters, digits, '-' and '_'; anything else names no
+  // media (and can never reach a file name).
+  static bool is_valid_media_id(std::string_view media_id);
+
+ private:
+  // Writes the bytes under their hash (unless that file exists) and returns the hash.
+  std::string store_file(std::string_view bytes) const;
+  std::string path_of(const std::string& sha256) const;
+  void put_record(storage::WriteBatch& batch, const MediaRecord& record) const;
+  std::mutex& lock_for(const std::string& user_id) {
+    return user_locks_[std::hash<std::string>{}(user_id) % user_locks_.size()];
+  }
+
+  storage::Database& database_;
+  std::string root_;
+  MediaLimits limits_;
+  std::array<std::mutex, 64> user_locks_;  // quota checks and pending ids of one user, one at a time
+};
+
+}  // namespace domovoy
