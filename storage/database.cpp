@@ -30,6 +30,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "userdevice_keys",     "userdevice_onetimekey", "userdevice_fallbackkey", "usercrosssigning_key",
     "stream_devicelist",   "userdevice_todevice", "todevicetxn_flag",     "userbackup_version",
     "userbackup_key",      "mediaid_media",       "mediathumbnail_thumbnail", "usermedia_size",
+    "eventrelation_child", "roomthread_summary",  "roomthread_activity",  "threadparticipant_flag",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -59,7 +60,9 @@ void add_stream_tables(rocksdb::DB&) {}
 void add_housing_process_tables(rocksdb::DB&) {}
 
 // 4 -> 5 adds the end-to-end encryption tables (userdevice_keys ... userbackup_key) and the
-// media repository's (mediaid_media ... usermedia_size), empty: neither existed before.
+// media repository's (mediaid_media ... usermedia_size) and the relation index's
+// (eventrelation_child ... threadparticipant_flag), empty: none existed before. Relations of
+// events stored before schema 5 are not indexed.
 void add_encryption_tables(rocksdb::DB&) {}
 
 constexpr std::array<Migration, 4> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables,

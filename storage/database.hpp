@@ -79,6 +79,11 @@ enum class Table : std::size_t {
   mediaid_media,         // local media id -> {user_id, content_type, filename, sha256, size, created_ts, pending, expires_ts}
   mediathumbnail_thumbnail,  // media id \0 "<w>x<h>-<method>[-animated]" -> {sha256, content_type, size}
   usermedia_size,        // user id \0 media id -> be64(bytes) (a user's uploads, for quota and listing)
+  // Relations between events (RelationIndex), written with the child event.
+  eventrelation_child,   // room id \0 parent event id \0 rel_type \0 be64(stream) -> {event_id, type, sender}
+  roomthread_summary,    // room id \0 thread root id -> {latest_event_id, latest_stream, count}
+  roomthread_activity,   // room id \0 be64(latest stream) \0 thread root id -> "" (threads by latest activity)
+  threadparticipant_flag,  // room id \0 thread root id \0 user id -> "" (sent in the thread, or its root)
   count_
 };
 

@@ -6,8 +6,49 @@
 
 namespace domovoy {
 
+namespace {
+constexpr std::size_t kMaxEditsExamined = 50;
+constexpr std::size_t kMaxReferencesBundled = 100;
+
+// client-server-api "Aggregations of child events": m.replace (the most recent edit by the
+// original sender), m.thread (latest event, count, whether the viewer took part) and
+// m.reference (the referring events' ids). A redacted child has lost its relation: it counts not.
+json::object bundled_relations(RoomEngine& rooms, const Event& event, std::string_view viewer_user,
+                               bool include_room_id) {
+  json::object bundle;
+  const auto& index = rooms.relations();
+  if (!index.has_children(event.room_id, event.event_id)) return bundle;
+  if (!event.is_state()) {
+    for (const auto& child : index.children(event.room_id, event.event_id, "m.replace", 0, UINT64_MAX,
+                                            kMaxEditsExamined, true)) {
+      if (child.sender != event.sender || child.type != event.type) continue;
+      auto edit = rooms.get_event(child.event_id);
+      if (!edit || !relation_of(*edit)) continue;
+      bundle["m.replace"] = client_event(rooms, *edit, viewer_user, {}, include_room_id, false);
+      break;
+    }
+  }
+  if (auto thread = index.thread(event.room_id, event.event_id)) {
+    if (auto latest = rooms.get_event(thread->latest_event_id)) {
+      bool took_part = index.took_part(event.room_id, event.event_id, std::string(viewer_user));
+      bundle["m.thread"] = json::object{{"latest_event", client_event(rooms, *latest, viewer_user, {}, include_room_id, false)},
+                                        {"count", thread->count},
+                                        {"current_user_participated", took_part}};
+    }
+  }
+  json::array references;
+  for (const auto& child : index.children(event.room_id, event.event_id, "m.reference", 0, UINT64_MAX,
+                                          kMaxReferencesBundled, false)) {
+    auto referring = rooms.get_event(child.event_id);
+    if (referring && relation_of(*referring)) references.push_back(json::object{{"event_id", child.event_id}});
+  }
+  if (!references.empty()) bundle["m.reference"] = json::object{{"chunk", std::move(references)}};
+  return bundle;
+}
+}  // namespace
+
 json::object client_event(RoomEngine& rooms, const Event& event, std::string_view viewer_user,
-                          std::string_view viewer_device, bool include_room_id) {
+                          std::string_view viewer_device, bool include_room_id, bool bundle_relations) {
   json::object out{{"type", event.type},
                    {"content", event.content()},
                    {"sender", event.sender},
@@ -28,6 +69,10 @@ json::object client_event(RoomEngine& rooms, const Event& event, std::string_vie
   if (!event.txn_id.empty() && viewer_user == event.sender && viewer_device == event.txn_device)
     unsigned_data["transaction_id"] = event.txn_id;
   if (event.redacted_because) unsigned_data["redacted_because"] = *event.redacted_because;
+  if (bundle_relations && !event.redacted_because) {
+    auto bundle = bundled_relations(rooms, event, viewer_user, include_room_id);
+    if (!bundle.empty()) unsigned_data["m.relations"] = std::move(bundle);
+  }
   out["unsigned"] = std::move(unsigned_data);
   return out;
 }

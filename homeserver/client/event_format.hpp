@@ -9,8 +9,11 @@ namespace domovoy {
 
 // `viewer_device` gets unsigned.transaction_id when it sent the event; `rooms` supplies the
 // replaced state event's current content for unsigned.prev_content.
+// `bundle_relations`: unsigned.m.relations with the event's bundled aggregations (the latest edit
+// by its sender, its thread's summary, its references), as every endpoint that serves events has.
 boost::json::object client_event(RoomEngine& rooms, const Event& event, std::string_view viewer_user = {},
-                                 std::string_view viewer_device = {}, bool include_room_id = true);
+                                 std::string_view viewer_device = {}, bool include_room_id = true,
+                                 bool bundle_relations = true);
 // Stripped state for invites: type, state_key, content, sender.
 boost::json::object stripped_state_event(const Event& event);
 

@@ -42,7 +42,7 @@ std::string txn_key(const EventDraft& draft, const std::string& room_id) {
 
 RoomEngine::RoomEngine(storage::Database& database, const ServerIdentity& identity, StreamTracker& stream,
                        StateStore& states)
-    : database_(database), identity_(identity), stream_(stream), states_(states) {
+    : database_(database), identity_(identity), stream_(stream), states_(states), relations_(database) {
   if (!database_.contains(Table::meta, kStreamIndexBuiltKey)) build_stream_index();
 }
 
@@ -445,6 +445,12 @@ RoomEngine::StagedEvent RoomEngine::stage(const Room& room, std::shared_ptr<Even
   }
 
   batch.put(Table::eventid_event, event->event_id, serialize_event_record(*event));
+  // A relation to an event of this room is indexed with the event; one to an unknown event or
+  // another room's is kept in the event and indexed nowhere.
+  if (auto relation = relation_of(*event)) {
+    if (auto parent = find_event(relation->parent_id); parent && parent->room_id == room.room_id)
+      relations_.stage(batch, *event, *relation, *parent);
+  }
   batch.put(Table::roomstream_eventid, storage::join_key({room.room_id, storage::be64(position)}), event->event_id);
   batch.put(Table::streampos_kind, storage::be64(position), "event");
   batch.put(Table::stream_eventid, storage::be64(position), storage::join_key({room.room_id, event->event_id}));

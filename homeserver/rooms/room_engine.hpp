@@ -15,6 +15,7 @@
 
 #include "homeserver/events/server_identity.hpp"
 #include "homeserver/rooms/event.hpp"
+#include "homeserver/rooms/relation_index.hpp"
 #include "homeserver/rooms/state_store.hpp"
 #include "homeserver/rooms/stream_tracker.hpp"
 #include "storage/database.hpp"
@@ -59,6 +60,9 @@ class RoomEngine {
   // of every event once it is visible in the stream, in no guaranteed order across rooms. They
   // are in-memory only: whatever must survive a crash follows the stream (EventStream) instead.
   void add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
+
+  // The relations between this engine's events (staged with each event it stores).
+  const RelationIndex& relations() const { return relations_; }
 
   // Adds what belongs with a new room (its aliases, its directory entry) to the room's write.
   using AlsoWrite = std::function<void(storage::WriteBatch& batch, const std::string& room_id)>;
@@ -158,6 +162,7 @@ class RoomEngine {
   const ServerIdentity& identity_;
   StreamTracker& stream_;
   StateStore& states_;
+  RelationIndex relations_;
   std::vector<Listener> listeners_;
 
   std::mutex rooms_mutex_;
