@@ -226,6 +226,7 @@ struct Homeserver::Parts {
     register_to_device_routes(router, services);
     register_room_key_routes(router, services);
     register_relation_routes(router, services);
+    register_hierarchy_routes(router, services);
     register_media_routes(router, services, media, thumbnailer, thumbnail_pool);
     register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);

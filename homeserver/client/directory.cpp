@@ -31,38 +31,11 @@ std::int64_t user_power(ClientServices& services, const std::string& room_id, co
   return power.user_level(user_id);
 }
 
-std::string state_string(ClientServices& services, const StatePtr& state, const char* type, const char* key) {
-  auto event = services.rooms.state_event(state, type, "");
-  if (!event) return {};
-  const auto* value = event->content().if_contains(key);
-  return value && value->is_string() ? std::string(value->as_string()) : std::string{};
-}
-
-json::object public_room_chunk(ClientServices& services, const std::string& room_id) {
-  auto state = services.rooms.current_state(room_id);
-  json::object chunk{{"room_id", room_id},
-                     {"num_joined_members", services.rooms.joined_members(room_id).size()},
-                     {"world_readable", state_string(services, state, "m.room.history_visibility",
-                                                     "history_visibility") == "world_readable"},
-                     {"guest_can_join", state_string(services, state, "m.room.guest_access", "guest_access") == "can_join"}};
-  auto join_rule = state_string(services, state, "m.room.join_rules", "join_rule");
-  chunk["join_rule"] = join_rule.empty() ? "invite" : join_rule;
-  for (auto [type, key, field] : {std::tuple{"m.room.name", "name", "name"}, std::tuple{"m.room.topic", "topic", "topic"},
-                                  std::tuple{"m.room.avatar", "url", "avatar_url"},
-                                  std::tuple{"m.room.canonical_alias", "alias", "canonical_alias"}}) {
-    auto value = state_string(services, state, type, key);
-    if (!value.empty()) chunk[field] = value;
-  }
-  auto room_type = state_string(services, state, "m.room.create", "type");
-  if (!room_type.empty()) chunk["room_type"] = room_type;
-  return chunk;
-}
-
 http::Response public_rooms(ClientServices& services, std::size_t limit, std::size_t offset, const std::string& term,
                             const std::optional<std::vector<std::string>>& room_types) {
   std::vector<json::object> rooms;
   for (const auto& room_id : services.directory.listed_rooms()) {
-    auto chunk = public_room_chunk(services, room_id);
+    auto chunk = room_summary_chunk(services, room_id);
     if (!term.empty()) {
       auto lower = [](std::string text) {
         std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });

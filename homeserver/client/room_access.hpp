@@ -35,6 +35,12 @@ void require_alias_not_exclusive(ClientServices& services, const http::Request& 
 // m.room.member content for a membership change by the user themself, with their profile.
 boost::json::object own_member_content(ClientServices& services, const std::string& user_id,
                                        const std::string& membership, const boost::json::object& body);
+// A string field of a state event's content ("" when the event or the field is missing).
+std::string state_string(ClientServices& services, const StatePtr& state, const char* type, const char* key);
+// What the room directory and the space hierarchy say of a room: room_id, name, topic,
+// avatar_url, canonical_alias, num_joined_members, world_readable, guest_can_join, join_rule,
+// room_type.
+boost::json::object room_summary_chunk(ClientServices& services, const std::string& room_id);
 // Stream token text used in /sync, /messages and /context: "s<position>".
 std::string stream_token(std::uint64_t position);
 // Parses "s123", "s123_4", "t123" and the like; throws 400 M_INVALID_PARAM.
