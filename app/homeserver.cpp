@@ -42,6 +42,8 @@ struct Homeserver::Parts {
   DeviceKeyStore device_keys;
   ToDeviceStore to_device;
   KeyBackupStore key_backups;
+  OpenIdTokens openid_tokens;
+  ReportStore reports;
   MediaStore media;
   Thumbnailer thumbnailer;
   AccountDataStore account_data;
@@ -150,6 +152,8 @@ struct Homeserver::Parts {
         device_keys(*database, stream),
         to_device(*database, stream),
         key_backups(*database),
+        openid_tokens(*database),
+        reports(*database),
         media(*database, config.data_dir + "/media",
               {config.media.quota_bytes_per_user, static_cast<std::int64_t>(config.media.pending_expiry_s) * 1000,
                config.media.max_pending_per_user}),
@@ -164,7 +168,7 @@ struct Homeserver::Parts {
         thumbnail_pool(config.media.thumbnail_threads),
         services{config,         rooms, directory, room_service, *appservices, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       uia,           presence, unread,     passwords,           failed_logins,
-                 registration_tokens, device_keys, to_device, key_backups, blocking_pool},
+                 registration_tokens, device_keys, to_device, key_backups, openid_tokens, reports, blocking_pool},
         event_stream(*database, stream),
         consumers(*database),
         appservice_client(std::make_unique<http::HttpClient>(io.get_executor())),
@@ -227,6 +231,9 @@ struct Homeserver::Parts {
     register_room_key_routes(router, services);
     register_relation_routes(router, services);
     register_hierarchy_routes(router, services);
+    register_openid_routes(router, services);
+    register_report_routes(router, services);
+    register_user_directory_routes(router, services);
     register_media_routes(router, services, media, thumbnailer, thumbnail_pool);
     register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);

@@ -31,6 +31,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "stream_devicelist",   "userdevice_todevice", "todevicetxn_flag",     "userbackup_version",
     "userbackup_key",      "mediaid_media",       "mediathumbnail_thumbnail", "usermedia_size",
     "eventrelation_child", "roomthread_summary",  "roomthread_activity",  "threadparticipant_flag",
+    "openidtoken_user",    "report_report",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -61,7 +62,8 @@ void add_housing_process_tables(rocksdb::DB&) {}
 
 // 4 -> 5 adds the end-to-end encryption tables (userdevice_keys ... userbackup_key) and the
 // media repository's (mediaid_media ... usermedia_size) and the relation index's
-// (eventrelation_child ... threadparticipant_flag), empty: none existed before. Relations of
+// (eventrelation_child ... threadparticipant_flag), openidtoken_user and report_report, empty:
+// none existed before. Relations of
 // events stored before schema 5 are not indexed.
 void add_encryption_tables(rocksdb::DB&) {}
 

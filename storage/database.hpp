@@ -84,6 +84,8 @@ enum class Table : std::size_t {
   roomthread_summary,    // room id \0 thread root id -> {latest_event_id, latest_stream, count}
   roomthread_activity,   // room id \0 be64(latest stream) \0 thread root id -> "" (threads by latest activity)
   threadparticipant_flag,  // room id \0 thread root id \0 user id -> "" (sent in the thread, or its root)
+  openidtoken_user,      // sha256(OpenID token) -> {user_id, expires_ts} (widgets' proof of identity)
+  report_report,         // be64(report id) -> a report of an event or a room, for the server's admins (JSON)
   count_
 };
 

@@ -341,6 +341,17 @@ void register_account_routes(http::Router& router, ClientServices& services) {
     return http::Response::json(json::object{});
   });
 
+  // Third-party identifiers (administrative_contact.yaml): Domovoy verifies residents by address,
+  // not by e-mail or phone, so a user has none and adding one is off (m.3pid_changes false).
+  router.add_client(verb::get, "/account/3pid", http::Auth::required, [](http::Request&) {
+    return http::Response::json(json::object{{"threepids", json::array{}}});
+  });
+  for (auto suffix : {"/account/3pid/add", "/account/3pid/bind", "/account/3pid/email/requestToken",
+                      "/account/3pid/msisdn/requestToken"}) {
+    router.add_client(verb::post, suffix, http::Auth::optional, [](http::Request&) -> http::Response {
+      throw ApiError(403, "M_FORBIDDEN", "Third-party identifiers are not used on this server");
+    });
+  }
   router.add_client(verb::get, "/account/whoami", http::Auth::required, [](http::Request& request) {
     return http::Response::json(
         json::object{{"user_id", request.user_id}, {"device_id", request.device_id}, {"is_guest", false}});

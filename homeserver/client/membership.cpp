@@ -57,6 +57,17 @@ StatePtr member_state_for(ClientServices& services, const std::string& room_id, 
 }  // namespace
 
 void register_membership_routes(http::Router& router, ClientServices& services) {
+  // Knocking (knocking.yaml): asks to be let in; the room's join rule must be knock or
+  // knock_restricted, which the auth rules check.
+  router.add_client(verb::post, "/knock/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
+    auto body = request.optional_json_body();
+    auto room_id = resolve_room_id_or_alias(services, request.path_params[0]);
+    require_room(services, room_id);
+    auto content = own_member_content(services, request.user_id, "knock", body);
+    if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
+    services.room_service.change_membership(room_id, request.user_id, request.user_id, std::move(content));
+    return http::Response::json(json::object{{"room_id", room_id}});
+  });
   router.add_client(verb::post, "/join/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
     return join_room(services, request, request.path_params[0]);
   });

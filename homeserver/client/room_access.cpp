@@ -134,4 +134,13 @@ json::object room_summary_chunk(ClientServices& services, const std::string& roo
   return chunk;
 }
 
+std::set<std::string> ignored_users(ClientServices& services, const std::string& user_id) {
+  std::set<std::string> users;
+  auto list = services.account_data.get(user_id, "", "m.ignored_user_list");
+  if (!list) return users;
+  if (const auto* ignored = list->if_contains("ignored_users"); ignored && ignored->is_object())
+    for (const auto& entry : ignored->as_object()) users.emplace(entry.key());
+  return users;
+}
+
 }  // namespace domovoy

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include "homeserver/client/services.hpp"
@@ -35,6 +36,13 @@ void require_alias_not_exclusive(ClientServices& services, const http::Request& 
 // m.room.member content for a membership change by the user themself, with their profile.
 boost::json::object own_member_content(ClientServices& services, const std::string& user_id,
                                        const std::string& membership, const boost::json::object& body);
+// The users in the user's m.ignored_user_list (modules/ignore_users.md).
+std::set<std::string> ignored_users(ClientServices& services, const std::string& user_id);
+// An ignored user's messages are left out of what the user is served; state events stay, the
+// room would make no sense without them.
+inline bool hidden_by_ignore(const std::set<std::string>& ignored, const Event& event) {
+  return !ignored.empty() && !event.is_state() && ignored.count(event.sender) > 0;
+}
 // A string field of a state event's content ("" when the event or the field is missing).
 std::string state_string(ClientServices& services, const StatePtr& state, const char* type, const char* key);
 // What the room directory and the space hierarchy say of a room: room_id, name, topic,

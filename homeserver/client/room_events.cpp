@@ -201,8 +201,9 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                                        .value_or(services.rooms.current_stream());  // world-readable rooms
                       std::size_t before_count = limit / 2;
                       std::size_t after_count = limit - before_count;
+                      auto ignored = ignored_users(services, request.user_id);
                       auto keep = [&](const EventPtr& candidate) {
-                        return (!filter || filter->matches(*candidate)) &&
+                        return (!filter || filter->matches(*candidate)) && !hidden_by_ignore(ignored, *candidate) &&
                                can_see_event(services, request.user_id, *candidate);
                       };
                       std::vector<EventPtr> before, after;
@@ -242,6 +243,53 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                           {"end", stream_token(end)}});
                     });
 
+  // GET /v1/rooms/{roomId}/timestamp_to_event (timestamp_to_event.yaml): the event closest to
+  // `ts` in the direction asked that the user may see. Walks the timeline from the end it starts
+  // at, at most kMaxEventsExaminedForTimestamp events.
+  router.add(verb::get, "/_matrix/client/v1/rooms/{roomId}/timestamp_to_event", http::Auth::required,
+             [&services](http::Request& request) {
+               const auto& room_id = request.path_params[0];
+               require_room(services, room_id);
+               auto until = readable_until(services, room_id, request.user_id);
+               if (!until) throw forbidden("You are not a member of this room");
+               auto ts_text = request.query_param("ts");
+               if (!ts_text) throw missing_param("Missing 'ts'");
+               std::int64_t ts = 0;
+               try {
+                 std::size_t used = 0;
+                 ts = std::stoll(*ts_text, &used);
+                 if (used != ts_text->size()) throw std::invalid_argument("trailing");
+               } catch (const std::exception&) {
+                 throw invalid_param("ts must be an integer");
+               }
+               auto dir = request.query_param("dir").value_or("");
+               if (dir != "f" && dir != "b") throw invalid_param("dir must be f or b");
+               bool forwards = dir == "f";
+               constexpr std::size_t kMaxEventsExaminedForTimestamp = 100000;
+               constexpr std::size_t kPage = 200;
+               std::size_t examined = 0;
+               std::uint64_t cursor = forwards ? 0 : *until;
+               EventPtr best;
+               while (examined < kMaxEventsExaminedForTimestamp) {
+                 auto page = forwards ? services.rooms.room_events(room_id, cursor, *until, kPage, false)
+                                      : services.rooms.room_events(room_id, 0, cursor, kPage, true);
+                 if (page.empty()) break;
+                 for (const auto& event : page) {
+                   ++examined;
+                   cursor = forwards ? event->stream : event->stream - 1;
+                   bool matches = forwards ? event->origin_server_ts >= ts : event->origin_server_ts <= ts;
+                   if (matches && can_see_event(services, request.user_id, *event)) {
+                     best = event;
+                     break;
+                   }
+                 }
+                 if (best || page.size() < kPage) break;
+               }
+               if (!best) throw not_found("No event found in that direction");
+               return http::Response::json(
+                   json::object{{"event_id", best->event_id}, {"origin_server_ts", best->origin_server_ts}});
+             });
+
   router.add_client(verb::get, "/rooms/{roomId}/messages", http::Auth::required, [&services](http::Request& request) {
     const auto& room_id = request.path_params[0];
     require_room(services, room_id);
@@ -255,6 +303,7 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
       }
     }
     if (!until && !world_readable) throw forbidden("You are not a member of this room");
+    auto ignored = ignored_users(services, request.user_id);
     std::uint64_t ceiling = until.value_or(services.rooms.current_stream());
     auto dir = request.query_param("dir").value_or("b");
     if (dir != "b" && dir != "f") throw invalid_param("dir must be b or f");
@@ -301,7 +350,8 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
       if (page.size() < limit * 2) exhausted = true;
       for (const auto& event : page) {
         cursor = backwards ? event->stream - 1 : event->stream;
-        if ((!filter || filter->matches(*event)) && can_see_event(services, request.user_id, *event))
+        if ((!filter || filter->matches(*event)) && !hidden_by_ignore(ignored, *event) &&
+            can_see_event(services, request.user_id, *event))
           chunk.push_back(event);
         if (chunk.size() >= limit) break;
         if (++examined >= kMaxEventsExaminedPerPage) {

@@ -25,6 +25,9 @@ void register_push_rule_routes(http::Router& router, ClientServices& services);
 void register_key_routes(http::Router& router, ClientServices& services);
 void register_to_device_routes(http::Router& router, ClientServices& services);
 void register_room_key_routes(http::Router& router, ClientServices& services);
+void register_openid_routes(http::Router& router, ClientServices& services);
+void register_report_routes(http::Router& router, ClientServices& services);
+void register_user_directory_routes(http::Router& router, ClientServices& services);
 void register_hierarchy_routes(http::Router& router, ClientServices& services);
 void register_relation_routes(http::Router& router, ClientServices& services);
 void register_media_routes(http::Router& router, ClientServices& services, MediaStore& store, Thumbnailer& thumbnailer,

@@ -4,6 +4,7 @@
 
 #include "homeserver/accounts/account_store.hpp"
 #include "homeserver/accounts/failed_login_limiter.hpp"
+#include "homeserver/accounts/openid_tokens.hpp"
 #include "homeserver/accounts/password_hasher.hpp"
 #include "homeserver/accounts/registration_tokens.hpp"
 #include "homeserver/appservice/namespaces.hpp"
@@ -14,6 +15,7 @@
 #include "homeserver/e2ee/to_device_store.hpp"
 #include "homeserver/rooms/room_directory.hpp"
 #include "homeserver/rooms/room_engine.hpp"
+#include "homeserver/rooms/report_store.hpp"
 #include "homeserver/rooms/room_service.hpp"
 #include "homeserver/sync/account_data_store.hpp"
 #include "homeserver/sync/filter_store.hpp"
@@ -46,6 +48,8 @@ struct ClientServices {
   DeviceKeyStore& device_keys;
   ToDeviceStore& to_device;
   KeyBackupStore& key_backups;
+  OpenIdTokens& openid_tokens;
+  ReportStore& reports;
   // For coroutine handlers (those that await the password hasher) to do their storage work.
   boost::asio::thread_pool& blocking_pool;
   // Typing and receipts as EDUs, for the appservices that receive ephemeral events.

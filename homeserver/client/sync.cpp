@@ -123,7 +123,8 @@ class SyncBuilder {
     presence_now_ = services_.presence.serial();
     // Only what changed since the token (rooms joined since then read theirs in full).
     changed_account_data_ = services_.account_data.changed(request_.user_id, since_stream(), upto_);
-    json::object join, invite, leave;
+    ignored_ = ignored_users(services_, request_.user_id);
+    json::object join, invite, leave, knock;
     for (const auto& record : services_.rooms.rooms_of_user(request_.user_id)) {
       if (record.membership == "join" && record.stream <= upto_) joined_rooms_.push_back(record.room_id);
       if (!request_.filter.includes_room(record.room_id)) continue;
@@ -131,7 +132,10 @@ class SyncBuilder {
       if (record.membership == "join") {
         if (auto room = joined_room(record)) join[record.room_id] = std::move(*room);
       } else if (record.membership == "invite") {
-        if (!since() || record.stream > since_stream()) invite[record.room_id] = invited_room(record);
+        if ((!since() || record.stream > since_stream()) && !invited_by_ignored(record))
+          invite[record.room_id] = invited_room(record);
+      } else if (record.membership == "knock") {
+        if (!since() || record.stream > since_stream()) knock[record.room_id] = knocked_room(record);
       } else if (record.membership == "leave" || record.membership == "ban") {
         if (record.forgotten) continue;
         bool changed = since() && record.stream > since_stream();
@@ -147,7 +151,8 @@ class SyncBuilder {
     auto presence = presence_events();
     auto [to_device, to_device_position] = to_device_events();
     auto device_lists = device_list_changes();
-    bool changed = !join.empty() || !invite.empty() || !leave.empty() || !global_data.empty() || !presence.empty() ||
+    bool changed = !join.empty() || !invite.empty() || !leave.empty() || !knock.empty() || !global_data.empty() ||
+                   !presence.empty() ||
                    !to_device.empty() || !device_lists["changed"].as_array().empty() ||
                    !device_lists["left"].as_array().empty();
     json::object one_time_key_counts;
@@ -162,7 +167,7 @@ class SyncBuilder {
         {"next_batch", stream_token(upto_) + "_" + std::to_string(typing_now_) + "_" + std::to_string(presence_now_) +
                            "_" + std::to_string(to_device_position)},
         {"rooms", json::object{{"join", std::move(join)}, {"invite", std::move(invite)}, {"leave", std::move(leave)},
-                               {"knock", json::object{}}}},
+                               {"knock", std::move(knock)}}},
         {"account_data", json::object{{"events", std::move(global_data)}}},
         {"presence", json::object{{"events", std::move(presence)}}},
         {"to_device", json::object{{"events", std::move(to_device)}}},
@@ -288,7 +293,7 @@ class SyncBuilder {
         }
         cursor = event->stream - 1;
         if (event->type == "m.room.member") membership_events.push_back(event);
-        if (!request_.filter.timeline.matches(*event)) continue;
+        if (!request_.filter.timeline.matches(*event) || hidden_by_ignore(ignored_, *event)) continue;
         if (!can_see_event_as(services_, request_.user_id, *event, record.membership, record.forgotten)) continue;
         if (picked.size() == limit) {
           limited = true;
@@ -435,6 +440,18 @@ class SyncBuilder {
     return room;
   }
 
+  bool invited_by_ignored(const MembershipRecord& record) {
+    if (ignored_.empty()) return false;
+    auto invite = services_.rooms.get_event(record.event_id);
+    return invite && ignored_.count(invite->sender) > 0;
+  }
+
+  // rooms.knock: the room's stripped state as the knock saw it, and the knock itself.
+  json::object knocked_room(const MembershipRecord& record) {
+    auto stripped = invited_room(record);
+    return {{"knock_state", std::move(stripped["invite_state"])}};
+  }
+
   json::object invited_room(const MembershipRecord& record) {
     auto state = services_.rooms.current_state(record.room_id);
     json::array events;
@@ -479,6 +496,7 @@ class SyncBuilder {
   std::uint64_t presence_now_ = 0;
   std::vector<AccountDataItem> changed_account_data_;
   std::vector<std::string> joined_rooms_;  // every joined room, also those the filter leaves out
+  std::set<std::string> ignored_;           // m.ignored_user_list: their messages and invites are left out
   std::set<std::string> newly_sharing_;     // began to share a room with the user since the token
   std::set<std::string> maybe_left_;        // left a room the user is in, or were in a room the user left
   std::size_t events_budget_ = kMaxEventsExaminedPerSync;
