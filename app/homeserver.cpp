@@ -51,6 +51,7 @@ struct Homeserver::Parts {
   ReceiptStore receipts;
   TypingTracker typing;
   Notifier notifier;
+  PushRules push_rules;
   UserInteractiveAuth uia;
   PresenceTracker presence;
   UnreadCounts unread;
@@ -161,13 +162,14 @@ struct Homeserver::Parts {
         account_data(*database, stream, {config.account_data_entries, config.account_data_bytes}),
         filters(*database),
         receipts(*database, stream),
-        unread(rooms, receipts),
+        push_rules(account_data, [this](const std::string& user_id) { notifier.wake_user(user_id); }),
+        unread(rooms, receipts, push_rules),
         io(static_cast<int>(config.network_threads)),
         blocking_pool(config.blocking_threads),
         sync_pool(config.sync_threads ? config.sync_threads : std::max(1u, std::thread::hardware_concurrency())),
         thumbnail_pool(config.media.thumbnail_threads),
         services{config,         rooms, directory, room_service, *appservices, accounts,      account_data, filters,        receipts,     typing,
-                 notifier,       uia,           presence, unread,     passwords,           failed_logins,
+                 notifier,       push_rules,    uia,           presence, unread,     passwords,           failed_logins,
                  registration_tokens, device_keys, to_device, key_backups, openid_tokens, reports, blocking_pool},
         event_stream(*database, stream),
         consumers(*database),
@@ -232,6 +234,7 @@ struct Homeserver::Parts {
     register_relation_routes(router, services);
     register_hierarchy_routes(router, services);
     register_openid_routes(router, services);
+    register_notification_routes(router, services);
     register_report_routes(router, services);
     register_user_directory_routes(router, services);
     register_media_routes(router, services, media, thumbnailer, thumbnail_pool);

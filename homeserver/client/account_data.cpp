@@ -26,6 +26,8 @@ void refuse_server_managed(const std::string& type) {
 http::Response get_data(ClientServices& services, const http::Request& request, const std::string& room_id,
                         const std::string& type) {
   require_self(request);
+  if (type == "m.push_rules" && room_id.empty())  // stored as the user's changes, read as the whole ruleset
+    return http::Response::json(json::object{{"global", services.push_rules.ruleset(request.user_id)}});
   auto content = services.account_data.get(request.user_id, room_id, type);
   if (!content) throw not_found("Account data not found");
   return http::Response::json(*content);

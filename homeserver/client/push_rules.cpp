@@ -1,84 +1,66 @@
-// The spec's predefined push rules (modules/push.md, "Predefined Rules", v1.19), served by
-// GET /pushrules/. Evaluating them and changing them come with the push issue.
+// Push rules (push_rules.yaml): the ruleset, and one rule's rule, enabled flag and actions, read
+// and changed. PushRules (homeserver/push/) keeps them in the user's m.push_rules account data.
 #include <string>
 
 #include "homeserver/client/routes.hpp"
+#include "homeserver/core/api_error.hpp"
 #include "homeserver/core/json.hpp"
 
 namespace domovoy {
 
+using boost::beast::http::verb;
+
 namespace {
-constexpr std::string_view kDefaultRules = R"json({
-  "override": [
-    {"rule_id": ".m.rule.master", "default": true, "enabled": false, "conditions": [], "actions": []},
-    {"rule_id": ".m.rule.suppress_notices", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_match", "key": "content.msgtype", "pattern": "m.notice"}], "actions": []},
-    {"rule_id": ".m.rule.invite_for_me", "default": true, "enabled": true,
-     "conditions": [{"key": "type", "kind": "event_match", "pattern": "m.room.member"},
-                    {"key": "content.membership", "kind": "event_match", "pattern": "invite"},
-                    {"key": "state_key", "kind": "event_match", "pattern": "@USER@"}],
-     "actions": ["notify", {"set_tweak": "sound", "value": "default"}]},
-    {"rule_id": ".m.rule.member_event", "default": true, "enabled": true,
-     "conditions": [{"key": "type", "kind": "event_match", "pattern": "m.room.member"}], "actions": []},
-    {"rule_id": ".m.rule.is_user_mention", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_property_contains", "key": "content.m\\.mentions.user_ids", "value": "@USER@"}],
-     "actions": ["notify", {"set_tweak": "sound", "value": "default"}, {"set_tweak": "highlight"}]},
-    {"rule_id": ".m.rule.is_room_mention", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_property_is", "key": "content.m\\.mentions.room", "value": true},
-                    {"kind": "sender_notification_permission", "key": "room"}],
-     "actions": ["notify", {"set_tweak": "highlight"}]},
-    {"rule_id": ".m.rule.tombstone", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_match", "key": "type", "pattern": "m.room.tombstone"},
-                    {"kind": "event_match", "key": "state_key", "pattern": ""}],
-     "actions": ["notify", {"set_tweak": "highlight"}]},
-    {"rule_id": ".m.rule.reaction", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_match", "key": "type", "pattern": "m.reaction"}], "actions": []},
-    {"rule_id": ".m.rule.room.server_acl", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_match", "key": "type", "pattern": "m.room.server_acl"},
-                    {"kind": "event_match", "key": "state_key", "pattern": ""}], "actions": []},
-    {"rule_id": ".m.rule.suppress_edits", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_property_is", "key": "content.m\\.relates_to.rel_type", "value": "m.replace"}],
-     "actions": []}
-  ],
-  "content": [],
-  "room": [],
-  "sender": [],
-  "underride": [
-    {"rule_id": ".m.rule.call", "default": true, "enabled": true,
-     "conditions": [{"key": "type", "kind": "event_match", "pattern": "m.call.invite"}],
-     "actions": ["notify", {"set_tweak": "sound", "value": "ring"}]},
-    {"rule_id": ".m.rule.encrypted_room_one_to_one", "default": true, "enabled": true,
-     "conditions": [{"kind": "room_member_count", "is": "2"},
-                    {"kind": "event_match", "key": "type", "pattern": "m.room.encrypted"}],
-     "actions": ["notify", {"set_tweak": "sound", "value": "default"}]},
-    {"rule_id": ".m.rule.room_one_to_one", "default": true, "enabled": true,
-     "conditions": [{"kind": "room_member_count", "is": "2"},
-                    {"kind": "event_match", "key": "type", "pattern": "m.room.message"}],
-     "actions": ["notify", {"set_tweak": "sound", "value": "default"}]},
-    {"rule_id": ".m.rule.message", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_match", "key": "type", "pattern": "m.room.message"}], "actions": ["notify"]},
-    {"rule_id": ".m.rule.encrypted", "default": true, "enabled": true,
-     "conditions": [{"kind": "event_match", "key": "type", "pattern": "m.room.encrypted"}], "actions": ["notify"]}
-  ]
-})json";
+json::object existing_rule(ClientServices& services, const http::Request& request) {
+  auto rule = services.push_rules.rule(request.user_id, request.path_params[0], request.path_params[1]);
+  if (!rule) throw not_found("No such push rule");
+  return *rule;
+}
 }  // namespace
 
-json::object default_push_rules(const std::string& user_id) {
-  std::string text(kDefaultRules);
-  for (auto at = text.find("@USER@"); at != std::string::npos; at = text.find("@USER@", at + user_id.size()))
-    text.replace(at, 6, user_id);
-  return json::parse(text).as_object();
-}
-
-void register_push_rule_routes(http::Router& router, ClientServices&) {
-  using boost::beast::http::verb;
-  auto ruleset = [](http::Request& request) {
-    return http::Response::json(json::object{{"global", default_push_rules(request.user_id)}});
+void register_push_rule_routes(http::Router& router, ClientServices& services) {
+  auto ruleset = [&services](http::Request& request) {
+    return http::Response::json(json::object{{"global", services.push_rules.ruleset(request.user_id)}});
   };
   router.add_client(verb::get, "/pushrules/", http::Auth::required, ruleset);
   router.add_client(verb::get, "/pushrules", http::Auth::required, ruleset);
-  router.add_client(verb::get, "/pushrules/global/", http::Auth::required, [](http::Request& request) {
-    return http::Response::json(default_push_rules(request.user_id));
+  router.add_client(verb::get, "/pushrules/global/", http::Auth::required, [&services](http::Request& request) {
+    return http::Response::json(services.push_rules.ruleset(request.user_id));
+  });
+  const std::string rule_path = "/pushrules/global/{kind}/{ruleId}";
+  router.add_client(verb::get, rule_path, http::Auth::required, [&services](http::Request& request) {
+    return http::Response::json(existing_rule(services, request));
+  });
+  router.add_client(verb::put, rule_path, http::Auth::required, [&services](http::Request& request) {
+    auto body = request.json_body();
+    services.push_rules.put_rule(request.user_id, request.path_params[0], request.path_params[1], body,
+                                 request.query_param("before").value_or(""), request.query_param("after").value_or(""));
+    return http::Response::json(json::object{});
+  });
+  router.add_client(verb::delete_, rule_path, http::Auth::required, [&services](http::Request& request) {
+    services.push_rules.delete_rule(request.user_id, request.path_params[0], request.path_params[1]);
+    return http::Response::json(json::object{});
+  });
+  router.add_client(verb::get, rule_path + "/enabled", http::Auth::required, [&services](http::Request& request) {
+    return http::Response::json(json::object{{"enabled", existing_rule(services, request).at("enabled")}});
+  });
+  router.add_client(verb::put, rule_path + "/enabled", http::Auth::required, [&services](http::Request& request) {
+    auto body = request.json_body();
+    auto enabled = optional_bool(body, "enabled");
+    if (!enabled) throw missing_param("Missing boolean 'enabled'");
+    services.push_rules.set_enabled(request.user_id, request.path_params[0], request.path_params[1], *enabled);
+    return http::Response::json(json::object{});
+  });
+  router.add_client(verb::get, rule_path + "/actions", http::Auth::required, [&services](http::Request& request) {
+    return http::Response::json(json::object{{"actions", existing_rule(services, request).at("actions")}});
+  });
+  router.add_client(verb::put, rule_path + "/actions", http::Auth::required, [&services](http::Request& request) {
+    auto body = request.json_body();
+    const auto* actions = body.if_contains("actions");
+    if (!actions) throw missing_param("Missing 'actions'");
+    if (!actions->is_array()) throw bad_json("actions must be an array");
+    services.push_rules.set_actions(request.user_id, request.path_params[0], request.path_params[1], actions->as_array());
+    return http::Response::json(json::object{});
   });
 }
 

@@ -25,6 +25,7 @@ void register_push_rule_routes(http::Router& router, ClientServices& services);
 void register_key_routes(http::Router& router, ClientServices& services);
 void register_to_device_routes(http::Router& router, ClientServices& services);
 void register_room_key_routes(http::Router& router, ClientServices& services);
+void register_notification_routes(http::Router& router, ClientServices& services);
 void register_openid_routes(http::Router& router, ClientServices& services);
 void register_report_routes(http::Router& router, ClientServices& services);
 void register_user_directory_routes(http::Router& router, ClientServices& services);
@@ -34,6 +35,5 @@ void register_media_routes(http::Router& router, ClientServices& services, Media
                            boost::asio::thread_pool& thumbnail_pool);
 void register_sync_routes(http::Router& router, ClientServices& services, boost::asio::thread_pool& pool);
 
-boost::json::object default_push_rules(const std::string& user_id);
 
 }  // namespace domovoy

@@ -13,6 +13,7 @@
 #include "homeserver/e2ee/device_key_store.hpp"
 #include "homeserver/e2ee/key_backup_store.hpp"
 #include "homeserver/e2ee/to_device_store.hpp"
+#include "homeserver/push/push_rules.hpp"
 #include "homeserver/rooms/room_directory.hpp"
 #include "homeserver/rooms/room_engine.hpp"
 #include "homeserver/rooms/report_store.hpp"
@@ -39,6 +40,7 @@ struct ClientServices {
   ReceiptStore& receipts;
   TypingTracker& typing;
   Notifier& notifier;
+  PushRules& push_rules;
   UserInteractiveAuth& uia;
   PresenceTracker& presence;
   UnreadCounts& unread;

@@ -144,10 +144,22 @@ class SyncBuilder {
       }
     }
     json::array global_data;
+    bool push_rules_sent = false;
     for (const auto& item : changed_account_data_) {
       if (!item.room_id.empty() || !request_.filter.account_data.matches(item.type, request_.user_id)) continue;
+      if (item.type == "m.push_rules") {
+        // Stored as the user's changes; sent as the whole ruleset clients expect.
+        global_data.push_back(json::object{{"type", item.type},
+                                           {"content", json::object{{"global", services_.push_rules.ruleset(request_.user_id)}}}});
+        push_rules_sent = true;
+        continue;
+      }
       global_data.push_back(json::object{{"type", item.type}, {"content", item.content}});
     }
+    // An initial sync always carries the push rules, also of a user who never changed them.
+    if (!since() && !push_rules_sent && request_.filter.account_data.matches("m.push_rules", request_.user_id))
+      global_data.push_back(json::object{{"type", "m.push_rules"},
+                                         {"content", json::object{{"global", services_.push_rules.ruleset(request_.user_id)}}}});
     auto presence = presence_events();
     auto [to_device, to_device_position] = to_device_events();
     auto device_lists = device_list_changes();

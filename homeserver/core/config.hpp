@@ -55,7 +55,7 @@ struct Config {
     bool demo = false;  // import the demo region (the embedded default, with no config file)
   } housing;
 
-  // The media repository (docs/media.md).
+  // The media repository (docs/client-surface.md).
   struct Media {
     std::size_t max_upload_bytes = 50u << 20;       // media.max_upload_mb
     std::size_t quota_bytes_per_user = 1ull << 30;  // media.quota_mb_per_user; 0: no quota

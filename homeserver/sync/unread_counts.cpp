@@ -1,21 +1,10 @@
 #include "homeserver/sync/unread_counts.hpp"
 
+#include "homeserver/rooms/power_levels.hpp"
 #include "storage/key_codec.hpp"
 
 namespace domovoy {
 
-namespace {
-bool mentions(const boost::json::object& content, const std::string& user_id) {
-  const auto* value = content.if_contains("m.mentions");
-  if (!value || !value->is_object()) return false;
-  const auto& object = value->as_object();
-  if (const auto* room = object.if_contains("room"); room && room->is_bool() && room->as_bool()) return true;
-  if (const auto* users = object.if_contains("user_ids"); users && users->is_array())
-    for (const auto& user : users->as_array())
-      if (user.is_string() && user.as_string() == user_id) return true;
-  return false;
-}
-}  // namespace
 
 std::uint64_t UnreadCounts::read_position(const std::string& user_id, const std::string& room_id) {
   std::uint64_t position = 0;
@@ -26,23 +15,69 @@ std::uint64_t UnreadCounts::read_position(const std::string& user_id, const std:
   return position;
 }
 
+PushEvent UnreadCounts::push_event(const Event& event) {
+  PushEvent view;
+  view.top = {{"type", event.type}, {"sender", event.sender}, {"room_id", event.room_id}};
+  if (event.state_key) view.top["state_key"] = *event.state_key;
+  view.content = &event.content();
+  return view;
+}
+
+PushContext UnreadCounts::context_for(const std::string& user_id, const std::string& room_id, const StatePtr& state) {
+  PushContext context;
+  context.user_id = user_id;
+  context.member_count = rooms_.members_summary(room_id).joined;
+  if (auto member = rooms_.state_event(state, "m.room.member", user_id)) {
+    if (const auto* name = member->content().if_contains("displayname"); name && name->is_string())
+      context.display_name = name->as_string();
+  }
+  if (auto power = rooms_.state_event(state, "m.room.power_levels", "")) {
+    if (const auto* levels = power->content().if_contains("notifications"); levels && levels->is_object())
+      for (const auto& [key, value] : levels->as_object())
+        if (auto level = value.is_int64() ? std::optional<std::int64_t>(value.as_int64()) : std::nullopt)
+          context.notification_levels[std::string(key)] = *level;
+  }
+  return context;
+}
+
+PushActions UnreadCounts::actions_for(const std::string& user_id, const Event& event) {
+  auto rules = push_rules_.compiled(user_id);
+  auto state = rooms_.current_state(event.room_id);
+  auto context = context_for(user_id, event.room_id, state);
+  auto create = rooms_.state_event(state, "m.room.create", "");
+  auto power_event = rooms_.state_event(state, "m.room.power_levels", "");
+  if (auto version = rooms_.room_version(event.room_id))
+    context.sender_power = PowerLevels(create.get(), power_event.get(), *version).user_level(event.sender);
+  return evaluate_push_rules(*rules, push_event(event), context);
+}
+
 std::pair<UnreadCount, bool> UnreadCounts::count_between(const std::string& user_id, const std::string& room_id,
                                                          std::uint64_t after, std::uint64_t up_to) {
   UnreadCount count;
   std::size_t examined = 0;
   constexpr std::size_t kPage = 16;
+  // The user's rules and the room's context once per count; each event then costs one evaluation.
+  std::shared_ptr<const PushRuleSet> rules;
+  std::optional<PushContext> context;
+  std::optional<PowerLevels> power;
   for (std::uint64_t cursor = up_to; examined < kMaxScan && cursor > after;) {
     auto page = rooms_.room_events(room_id, after, cursor, kPage, true);
     for (const auto& event : page) {
       ++examined;
       if (event->sender == user_id) return {count, true};  // one's own message marks everything before it read
-      if (event->type != "m.room.message" && event->type != "m.room.encrypted") continue;
-      const auto& content = event->content();
-      if (const auto* msgtype = content.if_contains("msgtype");
-          msgtype && msgtype->is_string() && msgtype->as_string() == "m.notice")
-        continue;
+      if (!rules) {
+        rules = push_rules_.compiled(user_id);
+        auto state = rooms_.current_state(room_id);
+        context = context_for(user_id, room_id, state);
+        auto create = rooms_.state_event(state, "m.room.create", "");
+        auto power_event = rooms_.state_event(state, "m.room.power_levels", "");
+        if (auto version = rooms_.room_version(room_id)) power.emplace(create.get(), power_event.get(), *version);
+      }
+      context->sender_power = power ? power->user_level(event->sender) : 0;
+      auto actions = evaluate_push_rules(*rules, push_event(*event), *context);
+      if (!actions.notify) continue;
       ++count.notifications;
-      if (mentions(content, user_id)) ++count.highlights;
+      if (actions.highlight) ++count.highlights;
     }
     if (page.size() < kPage) break;
     cursor = page.back()->stream - 1;
@@ -61,7 +96,10 @@ UnreadCount UnreadCounts::at(const std::string& user_id, const std::string& room
   // receipt written later has a position past what that count could see).
   bool receipts_unchanged = kept && receipts_.latest(room_id) <= kept->counted_up_to;
   auto read = receipts_unchanged ? kept->read_position : read_position(user_id, room_id);
+  auto rules = push_rules_.compiled(user_id);
+  if (kept && kept->rules_generation != rules->generation) kept.reset();  // the rules changed: count afresh
   Kept result;
+  result.rules_generation = rules->generation;
   result.read_position = read;
   result.counted_up_to = up_to;
   // A count made at a position before the receipt's event cannot be brought forward: the

@@ -20,7 +20,9 @@ class UnreadCountsTest : public test::EngineTest {
  protected:
   UnreadCountsTest() {
     receipts = std::make_unique<ReceiptStore>(*database, *stream);
-    unread = std::make_unique<UnreadCounts>(*rooms, *receipts);
+    account_data = std::make_unique<AccountDataStore>(*database, *stream);
+    push_rules = std::make_unique<PushRules>(*account_data, nullptr);
+    unread = std::make_unique<UnreadCounts>(*rooms, *receipts, *push_rules);
     room = create_room(kAlice);
     join(room, kBob);
     join(room, kCarol);
@@ -30,7 +32,7 @@ class UnreadCountsTest : public test::EngineTest {
   std::string counts(const std::string& user = kAlice) { return counts_at(*unread, user, rooms->current_stream()); }
   // The same from an instance that has counted nothing before.
   std::string fresh_counts(const std::string& user, std::uint64_t up_to) {
-    UnreadCounts fresh(*rooms, *receipts);
+    UnreadCounts fresh(*rooms, *receipts, *push_rules);
     return counts_at(fresh, user, up_to);
   }
   std::string counts_at(UnreadCounts& instance, const std::string& user, std::uint64_t up_to) {
@@ -51,6 +53,8 @@ class UnreadCountsTest : public test::EngineTest {
   }
 
   std::unique_ptr<ReceiptStore> receipts;
+  std::unique_ptr<AccountDataStore> account_data;
+  std::unique_ptr<PushRules> push_rules;
   std::unique_ptr<UnreadCounts> unread;
   std::string room;
 };
@@ -95,12 +99,44 @@ TEST_F(UnreadCountsTest, MentionsHighlight) {
   EXPECT_EQ(counts(), "2/1");
   EXPECT_EQ(counts(kCarol), "2/1");
   room_mention(kBob);
-  EXPECT_EQ(counts(), "3/2");
-  EXPECT_EQ(counts(kCarol), "3/2");
+  EXPECT_EQ(counts(), "3/1") << "@room highlights only from a sender with the room notification power (50)";
+  EXPECT_EQ(counts(kCarol), "3/1");
   message(room, kBob, {{"msgtype", "m.text"}, {"body", "x"}, {"m.mentions", {{"room", false}, {"user_ids", boost::json::array{}}}}});
-  EXPECT_EQ(counts(), "4/2");
+  EXPECT_EQ(counts(), "4/1");
   message(room, kBob, {{"msgtype", "m.notice"}, {"body", "x"}, {"m.mentions", {{"room", true}}}});
-  EXPECT_EQ(counts(), "4/2") << "a notice does not count, even one that mentions";
+  EXPECT_EQ(counts(), "4/1") << "a notice does not count, even one that mentions";
+}
+
+TEST_F(UnreadCountsTest, RoomMentionFromAModeratorHighlights) {
+  room_mention(kAlice);  // the room's creator (power 100)
+  EXPECT_EQ(counts(kCarol), "1/1");
+  EXPECT_EQ(counts(kBob), "1/1");
+}
+
+TEST_F(UnreadCountsTest, TheUsersOwnRulesDecide) {
+  text(room, kBob);
+  EXPECT_EQ(counts(), "1/0");
+  // Alice mutes the room with a room rule: nothing counts; unmuting counts again.
+  push_rules->put_rule(kAlice, "room", room, boost::json::object{{"actions", boost::json::array{}}}, "", "");
+  EXPECT_EQ(counts(), "0/0");
+  text(room, kBob);
+  EXPECT_EQ(counts(), "0/0");
+  push_rules->delete_rule(kAlice, "room", room);
+  EXPECT_EQ(counts(), "2/0");
+  // A keyword rule highlights messages with the word.
+  push_rules->put_rule(kAlice, "content", "lift",
+                       boost::json::object{{"pattern", "лифт"},
+                                           {"actions", boost::json::array{"notify", boost::json::object{{"set_tweak", "highlight"}}}}},
+                       "", "");
+  message(room, kBob, {{"msgtype", "m.text"}, {"body", "Опять ЛИФТ сломан"}});
+  message(room, kBob, {{"msgtype", "m.text"}, {"body", "лифтёр придёт"}});
+  EXPECT_EQ(counts(), "4/1") << "a whole word only";
+  EXPECT_EQ(counts(kCarol), "4/0") << "alice's rules are alice's";
+  // Disabling the predefined message rule leaves plain messages uncounted: the unread ones are
+  // counted again under the rules as they are now, so only the keyword's message remains.
+  push_rules->set_enabled(kAlice, "underride", ".m.rule.message", false);
+  text(room, kBob);
+  EXPECT_EQ(counts(), "1/1");
 }
 
 TEST_F(UnreadCountsTest, OwnMessageResets) {
