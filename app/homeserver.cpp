@@ -13,6 +13,7 @@
 #include "homeserver/appservice/appservice_auth.hpp"
 #include "homeserver/appservice/appservice_routes.hpp"
 #include "homeserver/appservice/transaction_pusher.hpp"
+#include "homeserver/push/gateway_pusher.hpp"
 #include "homeserver/admin/server_admin.hpp"
 #include "homeserver/client/deactivation.hpp"
 #include "homeserver/client/routes.hpp"
@@ -44,6 +45,7 @@ struct Homeserver::Parts {
   KeyBackupStore key_backups;
   OpenIdTokens openid_tokens;
   ReportStore reports;
+  PusherStore pusher_store;
   MediaStore media;
   Thumbnailer thumbnailer;
   AccountDataStore account_data;
@@ -65,6 +67,8 @@ struct Homeserver::Parts {
   std::unique_ptr<http::HttpClient> appservice_client;
   std::vector<std::unique_ptr<appservice::TransactionPusher>> pushers;
   std::unique_ptr<appservice::AppserviceQueries> appservice_queries;
+  std::unique_ptr<http::HttpClient> gateway_client;
+  std::unique_ptr<GatewayPusher> gateway_pusher;
   housing::RegistryStore housing_registry;
   housing::VerificationStore housing_verifications;
   housing::Provisioner provisioner;
@@ -155,6 +159,7 @@ struct Homeserver::Parts {
         key_backups(*database),
         openid_tokens(*database),
         reports(*database),
+        pusher_store(*database),
         media(*database, config.data_dir + "/media",
               {config.media.quota_bytes_per_user, static_cast<std::int64_t>(config.media.pending_expiry_s) * 1000,
                config.media.max_pending_per_user}),
@@ -170,7 +175,7 @@ struct Homeserver::Parts {
         thumbnail_pool(config.media.thumbnail_threads),
         services{config,         rooms, directory, room_service, *appservices, accounts,      account_data, filters,        receipts,     typing,
                  notifier,       push_rules,    uia,           presence, unread,     passwords,           failed_logins,
-                 registration_tokens, device_keys, to_device, key_backups, openid_tokens, reports, blocking_pool},
+                 registration_tokens, device_keys, to_device, key_backups, openid_tokens, reports, pusher_store, blocking_pool},
         event_stream(*database, stream),
         consumers(*database),
         appservice_client(std::make_unique<http::HttpClient>(io.get_executor())),
@@ -235,6 +240,12 @@ struct Homeserver::Parts {
     register_hierarchy_routes(router, services);
     register_openid_routes(router, services);
     register_notification_routes(router, services);
+    register_pusher_routes(router, services);
+    // Push gateways get what each member's rules notify, from the durable "push" consumer.
+    gateway_client = std::make_unique<http::HttpClient>(io.get_executor());
+    gateway_pusher = std::make_unique<GatewayPusher>(io, blocking_pool, *gateway_client, event_stream, consumers, rooms,
+                                                     pusher_store, unread);
+    rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) { gateway_pusher->notify(); });
     register_report_routes(router, services);
     register_user_directory_routes(router, services);
     register_media_routes(router, services, media, thumbnailer, thumbnail_pool);
@@ -294,6 +305,7 @@ struct Homeserver::Parts {
                                         [this](const std::string& password) { return passwords.hash_now(password); });
     verification.start_sweeper();
     for (auto& pusher : pushers) pusher->start();
+    gateway_pusher->start();
   }
 };
 

@@ -31,7 +31,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "stream_devicelist",   "userdevice_todevice", "todevicetxn_flag",     "userbackup_version",
     "userbackup_key",      "mediaid_media",       "mediathumbnail_thumbnail", "usermedia_size",
     "eventrelation_child", "roomthread_summary",  "roomthread_activity",  "threadparticipant_flag",
-    "openidtoken_user",    "report_report",
+    "openidtoken_user",    "report_report",       "userpusher_pusher",    "pusherqueue_notification",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -62,7 +62,8 @@ void add_housing_process_tables(rocksdb::DB&) {}
 
 // 4 -> 5 adds the end-to-end encryption tables (userdevice_keys ... userbackup_key) and the
 // media repository's (mediaid_media ... usermedia_size) and the relation index's
-// (eventrelation_child ... threadparticipant_flag), openidtoken_user and report_report, empty:
+// (eventrelation_child ... threadparticipant_flag), openidtoken_user, report_report and the
+// pushers' tables (userpusher_pusher, pusherqueue_notification), empty:
 // none existed before. Relations of
 // events stored before schema 5 are not indexed.
 void add_encryption_tables(rocksdb::DB&) {}

@@ -86,6 +86,8 @@ enum class Table : std::size_t {
   threadparticipant_flag,  // room id \0 thread root id \0 user id -> "" (sent in the thread, or its root)
   openidtoken_user,      // sha256(OpenID token) -> {user_id, expires_ts} (widgets' proof of identity)
   report_report,         // be64(report id) -> a report of an event or a room, for the server's admins (JSON)
+  userpusher_pusher,     // user id \0 app id \0 pushkey -> pusher (JSON: kind, data, names, lang, created)
+  pusherqueue_notification,  // user id \0 app id \0 pushkey \0 be64(seq) -> a notification for its push gateway
   count_
 };
 

@@ -25,6 +25,7 @@ void register_push_rule_routes(http::Router& router, ClientServices& services);
 void register_key_routes(http::Router& router, ClientServices& services);
 void register_to_device_routes(http::Router& router, ClientServices& services);
 void register_room_key_routes(http::Router& router, ClientServices& services);
+void register_pusher_routes(http::Router& router, ClientServices& services);
 void register_notification_routes(http::Router& router, ClientServices& services);
 void register_openid_routes(http::Router& router, ClientServices& services);
 void register_report_routes(http::Router& router, ClientServices& services);

@@ -14,6 +14,7 @@
 #include "homeserver/e2ee/key_backup_store.hpp"
 #include "homeserver/e2ee/to_device_store.hpp"
 #include "homeserver/push/push_rules.hpp"
+#include "homeserver/push/pusher_store.hpp"
 #include "homeserver/rooms/room_directory.hpp"
 #include "homeserver/rooms/room_engine.hpp"
 #include "homeserver/rooms/report_store.hpp"
@@ -52,6 +53,7 @@ struct ClientServices {
   KeyBackupStore& key_backups;
   OpenIdTokens& openid_tokens;
   ReportStore& reports;
+  PusherStore& pushers;
   // For coroutine handlers (those that await the password hasher) to do their storage work.
   boost::asio::thread_pool& blocking_pool;
   // Typing and receipts as EDUs, for the appservices that receive ephemeral events.
