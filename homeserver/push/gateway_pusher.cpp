@@ -163,7 +163,10 @@ asio::awaitable<void> GatewayPusher::deliver(std::string pusher_key) {
     auto next = [&] {
       return std::pair{pushers_.find(pusher_key), pushers_.queued(pusher_key, 1)};
     };
-    auto [pusher, queued] = co_await http::run_blocking(blocking_, next);
+    // No structured binding: a lambda below uses both, which clang 14 refuses for bindings.
+    auto found = co_await http::run_blocking(blocking_, next);
+    std::optional<Pusher> pusher = std::move(found.first);
+    auto queued = std::move(found.second);
     if (!pusher || queued.empty()) break;
     const auto* url = pusher->data.if_contains("url");
     if (!url || !url->is_string()) break;
