@@ -78,6 +78,13 @@ std::optional<std::string> signing_key_of(ClientServices& services, const std::s
   return std::nullopt;
 }
 
+// No federation yet: another server's users are a failure of that server, in `failures`.
+void note_remote_failure(json::object& failures, const std::string& user_id) {
+  auto colon = user_id.find(':');
+  failures[colon == std::string::npos ? user_id : user_id.substr(colon + 1)] =
+      json::object{{"status", 503}, {"message", "Federation is not available"}};
+}
+
 json::object upload_keys(ClientServices& services, http::Request& request) {
   auto body = request.json_body();
   if (request.device_id.empty()) throw invalid_param("Keys belong to a device; this access token has none");
@@ -102,10 +109,7 @@ json::object query_keys(ClientServices& services, http::Request& request) {
     std::string user_id(user_value);
     if (!device_list.is_array()) throw bad_json("device_keys must map users to arrays of device ids");
     if (!services.is_local_user(user_id)) {
-      // No federation yet: the other server's users are a failure of that server.
-      auto colon = user_id.find(':');
-      failures[colon == std::string::npos ? user_id : user_id.substr(colon + 1)] =
-          json::object{{"status", 503}, {"message", "Federation is not available"}};
+      note_remote_failure(failures, user_id);
       continue;
     }
     std::set<std::string> requested;
@@ -149,9 +153,7 @@ json::object claim_keys(ClientServices& services, http::Request& request) {
     std::string user_id(user_value);
     if (!devices.is_object()) throw bad_json("one_time_keys must map users to {device: algorithm}");
     if (!services.is_local_user(user_id)) {
-      auto colon = user_id.find(':');
-      failures[colon == std::string::npos ? user_id : user_id.substr(colon + 1)] =
-          json::object{{"status", 503}, {"message", "Federation is not available"}};
+      note_remote_failure(failures, user_id);
       continue;
     }
     json::object user_keys;
