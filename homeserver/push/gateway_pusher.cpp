@@ -112,9 +112,11 @@ std::set<std::string> GatewayPusher::queue_next(bool& more) {
   for (const auto& entry : entries) {
     auto event = rooms_.get_event(entry.event_id);
     if (!event) continue;
+    std::optional<UnreadCounts::EventContext> context;  // once per event, when a member has a pusher
     for (const auto& member : rooms_.joined_members(entry.room_id)) {
       if (member == event->sender || !pushers_.has_pushers(member)) continue;
-      auto actions = unread_.actions_for(member, *event);
+      if (!context) context = unread_.event_context(*event);
+      auto actions = unread_.actions_for(member, *context);
       if (!actions.notify) continue;
       std::int64_t unread = 0;
       for (const auto& record : rooms_.rooms_of_user(member))

@@ -40,15 +40,31 @@ PushContext UnreadCounts::context_for(const std::string& user_id, const std::str
   return context;
 }
 
-PushActions UnreadCounts::actions_for(const std::string& user_id, const Event& event) {
-  auto rules = push_rules_.compiled(user_id);
-  auto state = rooms_.current_state(event.room_id);
-  auto context = context_for(user_id, event.room_id, state);
-  auto create = rooms_.state_event(state, "m.room.create", "");
-  auto power_event = rooms_.state_event(state, "m.room.power_levels", "");
+UnreadCounts::EventContext UnreadCounts::event_context(const Event& event) {
+  EventContext context;
+  context.state = rooms_.current_state(event.room_id);
+  context.view = push_event(event);
+  context.room = context_for("", event.room_id, context.state);
+  auto create = rooms_.state_event(context.state, "m.room.create", "");
+  auto power_event = rooms_.state_event(context.state, "m.room.power_levels", "");
   if (auto version = rooms_.room_version(event.room_id))
-    context.sender_power = PowerLevels(create.get(), power_event.get(), *version).user_level(event.sender);
-  return evaluate_push_rules(*rules, push_event(event), context);
+    context.room.sender_power = PowerLevels(create.get(), power_event.get(), *version).user_level(event.sender);
+  return context;
+}
+
+PushActions UnreadCounts::actions_for(const std::string& user_id, const EventContext& context) {
+  auto rules = push_rules_.compiled(user_id);
+  auto push_context = context.room;
+  push_context.user_id = user_id;
+  if (auto member = rooms_.state_event(context.state, "m.room.member", user_id)) {
+    if (const auto* name = member->content().if_contains("displayname"); name && name->is_string())
+      push_context.display_name = name->as_string();
+  }
+  return evaluate_push_rules(*rules, context.view, push_context);
+}
+
+PushActions UnreadCounts::actions_for(const std::string& user_id, const Event& event) {
+  return actions_for(user_id, event_context(event));
 }
 
 std::pair<UnreadCount, bool> UnreadCounts::count_between(const std::string& user_id, const std::string& room_id,

@@ -31,6 +31,16 @@ class UnreadCounts {
   // What the user's push rules say of one event in its room (for /notifications too).
   PushActions actions_for(const std::string& user_id, const Event& event);
 
+  // The room's side of an event's evaluation (its state, member count, notification levels,
+  // the sender's power), made once and then evaluated for each member (the push consumer).
+  struct EventContext {
+    StatePtr state;
+    PushEvent view;
+    PushContext room;  // without user_id and display_name
+  };
+  EventContext event_context(const Event& event);
+  PushActions actions_for(const std::string& user_id, const EventContext& context);
+
   // The counts of `user_id` in `room_id` at stream position `up_to`.
   UnreadCount at(const std::string& user_id, const std::string& room_id, std::uint64_t up_to);
 
