@@ -5,6 +5,7 @@
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/random.hpp"
+#include "homeserver/rooms/relation_index.hpp"
 
 namespace domovoy {
 
@@ -12,14 +13,24 @@ using boost::beast::http::verb;
 
 namespace {
 
-void require_event_in_room(ClientServices& services, const std::string& room_id, const std::string& event_id) {
+EventPtr require_event_in_room(ClientServices& services, const std::string& room_id, const std::string& event_id) {
   auto event = services.rooms.get_event(event_id);
   if (!event || event->room_id != room_id) throw not_found("Event not found in room");
+  return event;
+}
+
+// receipts.yaml: a threaded receipt names the thread its event is in ("main" for the main
+// timeline; a thread's root may carry its thread's receipt too).
+void require_in_thread(ClientServices& services, const Event& event, const std::string& thread_id) {
+  auto thread = thread_of(event, [&services](std::string_view id) { return services.rooms.get_event(id); });
+  if (thread == thread_id || (thread_id != kMainThread && event.event_id == thread_id)) return;
+  throw invalid_param("Event " + event.event_id + " is not in thread " + thread_id);
 }
 
 void put_receipt(ClientServices& services, const std::string& room_id, const std::string& user_id,
                  const std::string& type, const std::string& event_id, const std::string& thread_id) {
-  require_event_in_room(services, room_id, event_id);
+  auto event = require_event_in_room(services, room_id, event_id);
+  if (!thread_id.empty()) require_in_thread(services, *event, thread_id);
   auto wake = type == "m.read.private" ? std::vector<std::string>{user_id} : services.rooms.joined_members(room_id);
   auto ts = now_ms();
   services.receipts.put(Receipt{room_id, type, user_id, event_id, ts, thread_id, 0},

@@ -25,14 +25,6 @@ json::array actions_json(const PushActions& actions) {
   return out;
 }
 
-std::uint64_t read_position(ClientServices& services, const std::string& room_id, const std::string& user_id) {
-  std::uint64_t position = 0;
-  for (auto type : {"m.read", "m.read.private"})
-    if (auto receipt = services.receipts.get(room_id, type, user_id))
-      if (auto event = services.rooms.get_event(receipt->event_id)) position = std::max(position, event->stream);
-  return position;
-}
-
 json::object notifications(ClientServices& services, http::Request& request) {
   std::int64_t limit = kDefaultLimit;
   if (auto text = request.query_param("limit")) {
@@ -59,13 +51,13 @@ json::object notifications(ClientServices& services, http::Request& request) {
   auto ignored = ignored_users(services, request.user_id);
   for (const auto& record : services.rooms.rooms_of_user(request.user_id)) {
     if (record.membership != "join") continue;
-    auto read = read_position(services, record.room_id, request.user_id);
+    auto read = services.unread.read_positions(request.user_id, record.room_id);
     std::size_t taken = 0;
     for (const auto& event : services.rooms.room_events(record.room_id, 0, up_to, kExaminedPerRoom, true)) {
       if (event->sender == request.user_id || hidden_by_ignore(ignored, *event)) continue;
       auto actions = services.unread.actions_for(request.user_id, *event);
       if (!actions.notify || (highlights_only && !actions.highlight)) continue;
-      found.push_back({event, actions, event->stream <= read});
+      found.push_back({event, actions, services.unread.has_read(read, *event)});
       if (++taken > static_cast<std::size_t>(limit)) break;
     }
   }

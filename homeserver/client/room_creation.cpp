@@ -1,5 +1,6 @@
 // POST /createRoom (create_room.yaml): the body parsed into a RoomCreation for the room service,
-// which makes the room, its alias and its directory entry in one write.
+// which makes the room, its alias and its directory entry in one write. POST /rooms/{id}/upgrade
+// (room_upgrades.yaml): a replacement room made by the same service.
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
@@ -79,6 +80,25 @@ void register_room_creation_routes(http::Router& router, ClientServices& service
     json::object response{{"room_id", created.room_id}};
     if (!creation.aliases.empty()) response["room_alias"] = creation.aliases.front();
     return http::Response::json(std::move(response));
+  });
+
+  router.add_client(verb::post, "/rooms/{roomId}/upgrade", http::Auth::required, [&services](http::Request& request) {
+    const auto& body = request.json_body();
+    auto version_id = required_string(body, "new_version");
+    const auto* version = find_room_version(version_id);
+    if (!version)
+      throw ApiError(400, "M_UNSUPPORTED_ROOM_VERSION", "Room version " + version_id + " is not supported");
+    std::vector<std::string> additional_creators;
+    if (const auto* creators = body.if_contains("additional_creators")) {
+      if (!creators->is_array()) throw bad_json("'additional_creators' must be an array");
+      for (const auto& creator : creators->as_array()) {
+        if (!creator.is_string()) throw bad_json("'additional_creators' must hold user ids");
+        additional_creators.emplace_back(creator.as_string());
+      }
+    }
+    auto replacement = services.room_service.upgrade_room(request.path_params[0], request.user_id, *version,
+                                                          additional_creators);
+    return http::Response::json(json::object{{"replacement_room", replacement}});
   });
 }
 

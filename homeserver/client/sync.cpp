@@ -397,9 +397,23 @@ class SyncBuilder {
     return {{"events", std::move(events)}};
   }
 
-  json::object unread_counts(const std::string& room_id) {
-    auto count = services_.unread.at(request_.user_id, room_id, upto_);
+  static json::object count_json(const UnreadCount& count) {
     return {{"notification_count", count.notifications}, {"highlight_count", count.highlights}};
+  }
+
+  // unread_notifications, and with the filter's unread_thread_notifications the main timeline's
+  // counts there and each thread's in unread_thread_notifications.
+  void add_unread_counts(json::object& room, const std::string& room_id) {
+    auto unread = services_.unread.at(request_.user_id, room_id, upto_);
+    if (!request_.filter.timeline.unread_thread_notifications) {
+      room["unread_notifications"] = count_json(unread.total);
+      return;
+    }
+    room["unread_notifications"] = count_json(unread.main);
+    if (unread.threads.empty()) return;
+    json::object threads;
+    for (const auto& [root, count] : unread.threads) threads[root] = count_json(count);
+    room["unread_thread_notifications"] = std::move(threads);
   }
 
   json::array room_account_data(const std::string& room_id, bool initial) {
@@ -446,9 +460,9 @@ class SyncBuilder {
         {"state", json::object{{"events", std::move(state)}}},
         {"ephemeral", std::move(ephemeral_events)},
         {"account_data", json::object{{"events", std::move(account_data)}}},
-        {"unread_notifications", unread_counts(room_id)},
         {"summary", summary(room_id)},
     };
+    add_unread_counts(room, room_id);
     return room;
   }
 

@@ -120,7 +120,7 @@ std::set<std::string> GatewayPusher::queue_next(bool& more) {
       if (!actions.notify) continue;
       std::int64_t unread = 0;
       for (const auto& record : rooms_.rooms_of_user(member))
-        if (record.membership == "join") unread += unread_.at(member, record.room_id, entry.position).notifications;
+        if (record.membership == "join") unread += unread_.at(member, record.room_id, entry.position).total.notifications;
       for (const auto& pusher : pushers_.of_user(member)) {
         pushers_.enqueue(batch, pusher.key(), notification_for(*event, pusher, actions, unread));
         touched.insert(pusher.key());

@@ -30,6 +30,17 @@ std::optional<Relation> relation_of(const Event& event) {
   return Relation{std::string(rel_type->as_string()), std::string(parent->as_string())};
 }
 
+std::string thread_of(const Event& event, const std::function<EventPtr(std::string_view event_id)>& find) {
+  auto relation = relation_of(event);
+  for (int hop = 0; relation && hop < 3; ++hop) {
+    if (relation->rel_type == "m.thread") return relation->parent_id;
+    auto parent = find(relation->parent_id);
+    if (!parent) break;
+    relation = relation_of(*parent);
+  }
+  return std::string(kMainThread);
+}
+
 void RelationIndex::stage(storage::WriteBatch& batch, const Event& event, const Relation& relation, const Event& parent) {
   batch.put(Table::eventrelation_child,
             storage::join_key({event.room_id, relation.parent_id, relation.rel_type}) + storage::kKeySeparator +

@@ -6,6 +6,7 @@
 // stages an event's entries into the batch that stores the event, under the room's lock, so the
 // index never disagrees with the timeline.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,12 @@ struct Relation {
 // The relation an event's content declares (m.relates_to with rel_type and event_id; a reply's
 // m.in_reply_to alone is no relation), if any.
 std::optional<Relation> relation_of(const Event& event);
+
+// The thread an event is in (client-server-api "Threaded read receipts"): the root's event id
+// for an m.thread relation or an event related to one within three hops, otherwise the main
+// timeline (thread roots included). `find` looks up the parents.
+inline constexpr std::string_view kMainThread = "main";
+std::string thread_of(const Event& event, const std::function<EventPtr(std::string_view event_id)>& find);
 
 struct RelatedEvent {
   std::string event_id;

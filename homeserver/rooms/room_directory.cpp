@@ -63,6 +63,16 @@ void RoomDirectory::stage_listed(storage::WriteBatch& batch, const std::string& 
   batch.put(Table::publicroom_flag, room_id, "");
 }
 
+void RoomDirectory::stage_unlisted(storage::WriteBatch& batch, const std::string& room_id) {
+  batch.remove(Table::publicroom_flag, room_id);
+}
+
+void RoomDirectory::stage_moved_alias(storage::WriteBatch& batch, const std::string& alias, const AliasRecord& record,
+                                      const std::string& to_room_id) {
+  batch.remove(Table::roomalias_flag, storage::join_key({record.room_id, alias}));
+  stage_alias(batch, alias, to_room_id, record.creator);
+}
+
 bool RoomDirectory::put_alias(const std::string& alias, const std::string& room_id, const std::string& creator) {
   auto lock = lock_aliases();
   if (lookup(alias)) return false;
@@ -90,7 +100,7 @@ bool RoomDirectory::is_listed(const std::string& room_id) const {
 void RoomDirectory::set_listed(const std::string& room_id, bool listed) {
   storage::WriteBatch batch;
   if (listed) stage_listed(batch, room_id);
-  else batch.remove(Table::publicroom_flag, room_id);
+  else stage_unlisted(batch, room_id);
   database_.write(std::move(batch));
 }
 

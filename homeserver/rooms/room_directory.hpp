@@ -42,6 +42,11 @@ class RoomDirectory {
   static void stage_alias(storage::WriteBatch& batch, const std::string& alias, const std::string& room_id,
                           const std::string& creator);
   static void stage_listed(storage::WriteBatch& batch, const std::string& room_id);
+  static void stage_unlisted(storage::WriteBatch& batch, const std::string& room_id);
+  // Points an existing alias (`record` as lookup() answered it) at another room, keeping who
+  // made it; the caller holds lock_aliases().
+  static void stage_moved_alias(storage::WriteBatch& batch, const std::string& alias, const AliasRecord& record,
+                                const std::string& to_room_id);
 
  private:
   void build_room_index();

@@ -77,6 +77,16 @@ class RoomService {
   // membership (for a leave of a room one has already left, the existing leave).
   EventPtr change_membership(const std::string& room_id, const std::string& sender, const std::string& target,
                              boost::json::object content);
+  // POST /rooms/{id}/upgrade (modules/room_upgrades.md "Server behaviour"): a replacement room
+  // of `version` whose create event names the old room as predecessor, with the old room's
+  // transferable state, its bans and space children copied, its local aliases and directory
+  // listing moved, its local members invited when only an invite lets them in; then the
+  // tombstone, and power levels in the old room that stop ordinary members from speaking or
+  // inviting. Throws ApiError: 404 for an unknown room, 403 unless `user_id` is joined and may
+  // send m.room.tombstone. Returns the new room's id.
+  std::string upgrade_room(const std::string& room_id, const std::string& user_id, const RoomVersion& version,
+                           const std::vector<std::string>& additional_creators);
+
   // m.room.member content for a membership change by the user themself, with their profile.
   boost::json::object own_member_content(const std::string& user_id, const std::string& membership,
                                          std::optional<std::string> reason) const;
@@ -101,6 +111,7 @@ class RoomService {
   ProfileOf profile_of_;
   MembershipGate gate_;
   std::mutex keyed_creation_mutex_;  // one creation per idempotency key at a time
+  std::mutex upgrade_mutex_;          // one upgrade at a time, so a room is replaced once
 };
 
 }  // namespace domovoy

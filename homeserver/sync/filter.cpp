@@ -93,6 +93,7 @@ EventFilter parse_event_filter(const json::object& object) {
   filter.not_rooms = optional_list(object, "not_rooms").value_or(std::vector<std::string>{});
   filter.lazy_load_members = optional_bool(object, "lazy_load_members").value_or(false);
   filter.include_redundant_members = optional_bool(object, "include_redundant_members").value_or(false);
+  filter.unread_thread_notifications = optional_bool(object, "unread_thread_notifications").value_or(false);
   return filter;
 }
 

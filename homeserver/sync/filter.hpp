@@ -20,6 +20,7 @@ struct EventFilter {
   std::vector<std::string> not_rooms;
   bool lazy_load_members = false;
   bool include_redundant_members = false;
+  bool unread_thread_notifications = false;  // /sync: counts per thread (timeline filter)
 
   bool matches(std::string_view type, std::string_view sender) const;
   bool matches_room(std::string_view room_id) const;

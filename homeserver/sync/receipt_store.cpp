@@ -36,6 +36,12 @@ std::string index_value(const Receipt& receipt) {
                               {"thread_id", receipt.thread_id}});
 }
 
+std::string receipt_key(std::string_view room_id, std::string_view type, std::string_view user_id,
+                        std::string_view thread_id) {
+  if (thread_id.empty()) return storage::join_key({room_id, type, user_id});
+  return storage::join_key({room_id, type, user_id, thread_id});
+}
+
 std::string index_key(std::string_view room_id, std::uint64_t position) {
   return storage::key_prefix({room_id}) + storage::be64(position);
 }
@@ -50,8 +56,9 @@ void ReceiptStore::build_stream_index() {
   database_.scan_prefix(Table::roomreceipt_receipt, "", [&](std::string_view key, std::string_view value) {
     auto first = key.find(storage::kKeySeparator);
     auto second = key.find(storage::kKeySeparator, first + 1);
-    auto receipt = parse_receipt(key.substr(0, first), key.substr(first + 1, second - first - 1),
-                                 key.substr(second + 1), value);
+    auto user_end = key.find(storage::kKeySeparator, second + 1);  // a threaded receipt's key goes on
+    auto user = key.substr(second + 1, user_end == std::string_view::npos ? std::string_view::npos : user_end - second - 1);
+    auto receipt = parse_receipt(key.substr(0, first), key.substr(first + 1, second - first - 1), user, value);
     batch.put(Table::roomstream_receipt, index_key(receipt.room_id, receipt.stream), index_value(receipt));
     return true;
   });
@@ -60,9 +67,9 @@ void ReceiptStore::build_stream_index() {
 }
 
 std::uint64_t ReceiptStore::put(const Receipt& given, StreamTracker::Callback when_visible) {
-  auto key = storage::join_key({given.room_id, given.type, given.user_id});
+  auto key = receipt_key(given.room_id, given.type, given.user_id, given.thread_id);
   std::lock_guard key_lock(key_mutexes_[std::hash<std::string>{}(key) % key_mutexes_.size()]);
-  auto previous = get(given.room_id, given.type, given.user_id);
+  auto previous = get(given.room_id, given.type, given.user_id, given.thread_id);
   StreamTracker::Slot slot(stream_);
   Receipt receipt = given;
   receipt.stream = slot.position();
@@ -78,10 +85,22 @@ std::uint64_t ReceiptStore::put(const Receipt& given, StreamTracker::Callback wh
 }
 
 std::optional<Receipt> ReceiptStore::get(const std::string& room_id, const std::string& type,
-                                         const std::string& user_id) const {
-  auto stored = database_.get(Table::roomreceipt_receipt, storage::join_key({room_id, type, user_id}));
+                                         const std::string& user_id, const std::string& thread_id) const {
+  auto stored = database_.get(Table::roomreceipt_receipt, receipt_key(room_id, type, user_id, thread_id));
   if (!stored) return std::nullopt;
   return parse_receipt(room_id, type, user_id, *stored);
+}
+
+std::vector<Receipt> ReceiptStore::of_user(const std::string& room_id, const std::string& type,
+                                           const std::string& user_id) const {
+  std::vector<Receipt> receipts;
+  if (auto unthreaded = get(room_id, type, user_id)) receipts.push_back(std::move(*unthreaded));
+  database_.scan_prefix(Table::roomreceipt_receipt, storage::key_prefix({room_id, type, user_id}),
+                        [&](std::string_view, std::string_view value) {
+                          receipts.push_back(parse_receipt(room_id, type, user_id, value));
+                          return true;
+                        });
+  return receipts;
 }
 
 std::uint64_t ReceiptStore::latest(const std::string& room_id) const {

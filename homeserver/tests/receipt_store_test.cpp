@@ -3,6 +3,8 @@
 // position, rooms stay apart, and a database written before the index existed gets one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "homeserver/core/json.hpp"
 #include "homeserver/sync/receipt_store.hpp"
 #include "homeserver/tests/test_support.hpp"
@@ -131,15 +133,34 @@ TEST_F(ReceiptStoreTest, OtherRoomsNeverAppear) {
 TEST_F(ReceiptStoreTest, GetReturnsTheLatest) {
   EXPECT_FALSE(receipts->get(kRoom, "m.read", "@alice:x"));
   put(kRoom, "@alice:x", "$1");
-  auto position = receipts->put(Receipt{kRoom, "m.read", "@alice:x", "$2", 77, "main", 0});
+  auto position = receipts->put(Receipt{kRoom, "m.read", "@alice:x", "$2", 77, "", 0});
   auto got = receipts->get(kRoom, "m.read", "@alice:x");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->event_id, "$2");
   EXPECT_EQ(got->ts, 77);
-  EXPECT_EQ(got->thread_id, "main");
   EXPECT_EQ(got->stream, position);
   EXPECT_FALSE(receipts->get(kRoom, "m.read", "@bob:x"));
   EXPECT_FALSE(receipts->get(kOtherRoom, "m.read", "@alice:x"));
+}
+
+// Threaded read receipts: the unthreaded one, main's and each thread's are kept apart.
+TEST_F(ReceiptStoreTest, EachThreadKeepsItsOwnReceipt) {
+  put(kRoom, "@alice:x", "$1");
+  receipts->put(Receipt{kRoom, "m.read", "@alice:x", "$2", 0, "main", 0});
+  receipts->put(Receipt{kRoom, "m.read", "@alice:x", "$3", 0, "$root", 0});
+  auto last = receipts->put(Receipt{kRoom, "m.read", "@alice:x", "$4", 0, "$root", 0});
+  EXPECT_EQ(receipts->get(kRoom, "m.read", "@alice:x")->event_id, "$1");
+  EXPECT_EQ(receipts->get(kRoom, "m.read", "@alice:x", "main")->event_id, "$2");
+  EXPECT_EQ(receipts->get(kRoom, "m.read", "@alice:x", "$root")->event_id, "$4");
+  std::vector<std::string> all;
+  for (const auto& receipt : receipts->of_user(kRoom, "m.read", "@alice:x"))
+    all.push_back(receipt.event_id + "@" + (receipt.thread_id.empty() ? "-" : receipt.thread_id));
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, (std::vector<std::string>{"$1@-", "$2@main", "$4@$root"}));
+  EXPECT_TRUE(receipts->of_user(kRoom, "m.read", "@alice:xy").empty()) << "another user, whose id goes on";
+  // The replaced thread receipt left the room's stream index.
+  auto changed = receipts->changed(kRoom, 0, last);
+  EXPECT_EQ(changed.size(), 3u);
 }
 
 TEST_F(ReceiptStoreTest, ChangedSeesWritesAfterAnEarlierEmptyAnswer) {

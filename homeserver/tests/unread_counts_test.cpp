@@ -36,8 +36,30 @@ class UnreadCountsTest : public test::EngineTest {
     return counts_at(fresh, user, up_to);
   }
   std::string counts_at(UnreadCounts& instance, const std::string& user, std::uint64_t up_to) {
-    auto count = instance.at(user, room, up_to);
+    auto count = instance.at(user, room, up_to).total;
     return std::to_string(count.notifications) + "/" + std::to_string(count.highlights);
+  }
+
+  // Every count of the room: "total main [root:n/h ...]", for comparing whole answers.
+  std::string detail_at(UnreadCounts& instance, const std::string& user, std::uint64_t up_to) {
+    auto unread = instance.at(user, room, up_to);
+    auto show = [](const UnreadCount& count) {
+      return std::to_string(count.notifications) + "/" + std::to_string(count.highlights);
+    };
+    std::string out = show(unread.total) + " " + show(unread.main);
+    for (const auto& [root, count] : unread.threads) out += " " + root + ":" + show(count);
+    return out;
+  }
+  std::string detail(const std::string& user = kAlice) { return detail_at(*unread, user, rooms->current_stream()); }
+  EventPtr in_thread(const std::string& sender, const EventPtr& root) {
+    return message(room, sender,
+                   {{"msgtype", "m.text"},
+                    {"body", "в треде"},
+                    {"m.relates_to", {{"rel_type", "m.thread"}, {"event_id", root->event_id}}}});
+  }
+  void read_thread(const std::string& user, const EventPtr& event, const std::string& thread,
+                   const std::string& type = "m.read") {
+    receipts->put(Receipt{room, type, user, event->event_id, 0, thread, 0});
   }
 
   EventPtr notice(const std::string& sender) { return message(room, sender, {{"msgtype", "m.notice"}, {"body", "bot"}}); }
@@ -200,16 +222,61 @@ TEST_F(UnreadCountsTest, ReceiptBeyondTheCountedPosition) {
   EXPECT_EQ(counts(), "1/0");
 }
 
+TEST_F(UnreadCountsTest, ThreadedReceiptsReadTheirOwnTimeline) {
+  auto root = text(room, kBob);
+  auto first = in_thread(kBob, root);
+  in_thread(kBob, root);
+  auto later = text(room, kBob);
+  const auto& r = root->event_id;
+  EXPECT_EQ(detail(), "4/0 2/0 " + r + ":2/0") << "the root is in the main timeline";
+  read_thread(kAlice, later, "main");
+  EXPECT_EQ(detail(), "2/0 0/0 " + r + ":2/0") << "a receipt for main leaves the thread unread";
+  read_thread(kAlice, first, r);
+  EXPECT_EQ(detail(), "1/0 0/0 " + r + ":1/0");
+  // A message related to one in the thread is in the thread; one related to the root is in main.
+  auto reply = in_thread(kCarol, root);
+  auto reference = [&](const EventPtr& target) {
+    message(room, kBob, {{"msgtype", "m.text"},
+                         {"body", "см. выше"},
+                         {"m.relates_to", {{"rel_type", "m.reference"}, {"event_id", target->event_id}}}});
+  };
+  reference(reply);
+  reference(root);
+  EXPECT_EQ(detail(), "4/0 1/0 " + r + ":3/0");
+  // An unthreaded receipt reads everything before its event, in every thread.
+  auto last = text(room, kCarol);
+  read(kAlice, last);
+  EXPECT_EQ(detail(), "0/0 0/0");
+}
+
+TEST_F(UnreadCountsTest, OwnMessageInAThreadReadsThatThread) {
+  auto root = text(room, kBob);
+  read_thread(kAlice, root, "main");  // alice's client reads by thread
+  in_thread(kBob, root);
+  text(room, kBob);
+  EXPECT_EQ(detail(), "2/0 1/0 " + root->event_id + ":1/0");
+  in_thread(kAlice, root);
+  EXPECT_EQ(detail(), "1/0 1/0") << "alice's reply reads the thread, not the main timeline";
+  // A client that has never sent a threaded receipt: an own message reads the whole room.
+  in_thread(kCarol, root);
+  text(room, kBob);
+  EXPECT_EQ(counts(kBob), "0/0") << "bob's message reads the thread before it too";
+  in_thread(kCarol, root);
+  EXPECT_EQ(counts(kBob), "1/0");
+  EXPECT_EQ(detail(), "4/0 2/0 " + root->event_id + ":2/0");
+}
+
 // The property that makes the kept counts safe: however at() was called before, it answers
 // what a fresh instance computes from scratch.
 TEST_F(UnreadCountsTest, BroughtForwardCountsEqualCountsFromScratch) {
   std::mt19937 random(20240611);  // fixed: the same sequence on every run
   std::vector<EventPtr> events;
+  std::vector<EventPtr> roots;
   const std::vector<std::string> users{kAlice, kBob, kCarol};
   for (int step = 0; step < 200; ++step) {
     const auto& actor = users[random() % users.size()];
     const auto& other = users[random() % users.size()];
-    switch (random() % 8) {
+    switch (random() % 11) {
       case 0:
       case 1:
         events.push_back(text(room, actor));
@@ -233,10 +300,29 @@ TEST_F(UnreadCountsTest, BroughtForwardCountsEqualCountsFromScratch) {
         break;
       case 7:
         break;  // no change: at() twice at one position
+      case 8:
+        if (!roots.empty()) events.push_back(in_thread(actor, roots[random() % roots.size()]));
+        break;
+      case 9:
+        if (!events.empty()) {
+          auto span = std::min<std::size_t>(events.size(), 6);
+          const auto& target = events[events.size() - 1 - random() % span];
+          std::string thread = target->content().contains("m.relates_to")
+                                   ? std::string(target->content().at("m.relates_to").at("event_id").as_string())
+                                   : "main";
+          read_thread(actor, target, thread, random() % 3 == 0 ? "m.read.private" : "m.read");
+        }
+        break;
+      case 10:
+        roots.push_back(text(room, actor));
+        events.push_back(roots.back());
+        break;
     }
     auto now = rooms->current_stream();
     for (const auto& user : users) {
       ASSERT_EQ(counts_at(*unread, user, now), fresh_counts(user, now)) << "step " << step << " " << user;
+      UnreadCounts fresh(*rooms, *receipts, *push_rules);
+      ASSERT_EQ(detail_at(*unread, user, now), detail_at(fresh, user, now)) << "step " << step << " " << user;
     }
     if (step % 7 == 3) {
       // Now and then a count at an earlier position, as a slower /sync would ask.

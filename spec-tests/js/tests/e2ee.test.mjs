@@ -63,6 +63,15 @@ async function decryptedBody(client, roomId, eventId) {
   }, `${client.getUserId()} decrypting ${eventId}`);
 }
 
+/** Once the client's crypto has taken the room's m.room.encryption event: sending before then
+ * fails in the SDK ("Cannot encrypt event in unconfigured room"), whatever the server did. */
+async function encryptionConfigured(client, roomId) {
+  await waitFor(async () => client.getRoom(roomId)?.hasEncryptionStateEvent() && (await client.getCrypto().isEncryptionEnabledInRoom(roomId)),
+    `${client.getUserId()}'s crypto configured for ${roomId}`);
+  // The SDK sets the room's encryptor just after the settings that the check above reads.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 test("two Rust-crypto clients decrypt each other's messages in an encrypted room", async () => {
   const alice = await registerUser(server.baseUrl);
   const bob = await registerUser(server.baseUrl);
@@ -76,6 +85,8 @@ test("two Rust-crypto clients decrypt each other's messages in an encrypted room
   await waitFor(() => bobClient.getRoom(roomId), "bob's invite");
   await bobClient.joinRoom(roomId);
   await waitFor(() => aliceClient.getRoom(roomId)?.getMember(bob.user_id)?.membership === "join", "bob joined");
+  await encryptionConfigured(aliceClient, roomId);
+  await encryptionConfigured(bobClient, roomId);
   assert.equal(aliceClient.isRoomEncrypted?.(roomId) ?? true, true);
 
   const sent = await aliceClient.sendMessage(roomId, { msgtype: "m.text", body: "Собрание в четверг" });
@@ -113,6 +124,7 @@ test("a new device is verified by cross-signing, and restores the room keys from
   await waitFor(() => bobClient.getRoom(roomId), "bob's invite");
   await bobClient.joinRoom(roomId);
   await waitFor(() => first.getRoom(roomId)?.getMember(bob.user_id)?.membership === "join", "bob joined");
+  await encryptionConfigured(bobClient, roomId);
   const sent = await bobClient.sendMessage(roomId, { msgtype: "m.text", body: "Код домофона у председателя" });
   assert.equal(await decryptedBody(first, roomId, sent.event_id), "Код домофона у председателя");
   await waitFor(async () => {
