@@ -14,6 +14,8 @@
 #include "homeserver/appservice/appservice_routes.hpp"
 #include "homeserver/appservice/transaction_pusher.hpp"
 #include "homeserver/push/gateway_pusher.hpp"
+#include "homeserver/core/ip_ranges.hpp"
+#include "homeserver/media/url_previewer.hpp"
 #include "homeserver/admin/server_admin.hpp"
 #include "homeserver/client/deactivation.hpp"
 #include "homeserver/client/routes.hpp"
@@ -69,6 +71,7 @@ struct Homeserver::Parts {
   std::unique_ptr<appservice::AppserviceQueries> appservice_queries;
   std::unique_ptr<http::HttpClient> gateway_client;
   std::unique_ptr<GatewayPusher> gateway_pusher;
+  std::unique_ptr<UrlPreviewer> url_previewer;
   housing::RegistryStore housing_registry;
   housing::VerificationStore housing_verifications;
   housing::Provisioner provisioner;
@@ -248,7 +251,18 @@ struct Homeserver::Parts {
     rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) { gateway_pusher->notify(); });
     register_report_routes(router, services);
     register_user_directory_routes(router, services);
-    register_media_routes(router, services, media, thumbnailer, thumbnail_pool);
+    if (config.media.url_preview_enabled) {
+      UrlPreviewOptions preview_options;
+      preview_options.denied = IpRanges::parse(config.media.url_preview_ip_range_denylist.empty()
+                                                   ? default_denied_ranges()
+                                                   : config.media.url_preview_ip_range_denylist);
+      preview_options.allowed = IpRanges::parse(config.media.url_preview_ip_range_allowlist);
+      preview_options.max_bytes = config.media.url_preview_max_bytes;
+      preview_options.timeout = std::chrono::milliseconds(config.media.url_preview_timeout_ms);
+      url_previewer = std::make_unique<UrlPreviewer>(io.get_executor(), blocking_pool, media, thumbnailer,
+                                                     config.server_name, std::move(preview_options));
+    }
+    register_media_routes(router, services, media, thumbnailer, thumbnail_pool, url_previewer.get());
     register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);
     register_server_admin_routes(router, services);

@@ -166,7 +166,7 @@ json::object media_config(const ClientServices& services) {
 }  // namespace
 
 void register_media_routes(http::Router& router, ClientServices& services, MediaStore& store, Thumbnailer& thumbnailer,
-                           boost::asio::thread_pool& thumbnail_pool) {
+                           boost::asio::thread_pool& thumbnail_pool, UrlPreviewer* previewer) {
   auto media = std::make_shared<MediaContext>(services, store, thumbnailer, thumbnail_pool);
   auto config = [&services](http::Request&) { return http::Response::json(media_config(services)); };
   router.add(verb::get, "/_matrix/client/v1/media/config", http::Auth::required, config);
@@ -203,12 +203,23 @@ void register_media_routes(http::Router& router, ClientServices& services, Media
     router.add_async(verb::get, base + "/thumbnail/{serverName}/{mediaId}", auth,
                      [media, legacy](http::Request& request) { return thumbnail(*media, request, legacy); });
   }
-  // URL previews fetch arbitrary addresses for the server's users; Domovoy does not offer them.
-  auto previews_off = [](http::Request&) -> http::Response {
-    throw unrecognized("URL previews are not enabled on this server");
-  };
-  router.add(verb::get, "/_matrix/client/v1/media/preview_url", http::Auth::required, previews_off);
-  router.add(verb::get, "/_matrix/media/v3/preview_url", http::Auth::required, previews_off);
+  // URL previews fetch addresses for the server's users: off unless the operator enables them.
+  for (std::string path : {"/_matrix/client/v1/media/preview_url", "/_matrix/media/v3/preview_url"}) {
+    if (!previewer) {
+      router.add(verb::get, path, http::Auth::required, [](http::Request&) -> http::Response {
+        throw unrecognized("URL previews are not enabled on this server");
+      });
+      continue;
+    }
+    router.add_async(verb::get, path, http::Auth::required,
+                     [previewer](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                       auto url = request.query_param("url");
+                       if (!url) throw missing_param("Missing 'url'");
+                       auto now = now_ms();
+                       auto preview = co_await previewer->preview(*url, now);
+                       co_return http::Response::json(std::move(preview));
+                     });
+  }
 }
 
 }  // namespace domovoy

@@ -8,6 +8,7 @@
 #include "homeserver/http/router.hpp"
 #include "homeserver/media/media_store.hpp"
 #include "homeserver/media/thumbnailer.hpp"
+#include "homeserver/media/url_previewer.hpp"
 
 namespace domovoy {
 
@@ -32,8 +33,9 @@ void register_report_routes(http::Router& router, ClientServices& services);
 void register_user_directory_routes(http::Router& router, ClientServices& services);
 void register_hierarchy_routes(http::Router& router, ClientServices& services);
 void register_relation_routes(http::Router& router, ClientServices& services);
+// `previewer` null: URL previews are off (404 M_UNRECOGNIZED).
 void register_media_routes(http::Router& router, ClientServices& services, MediaStore& store, Thumbnailer& thumbnailer,
-                           boost::asio::thread_pool& thumbnail_pool);
+                           boost::asio::thread_pool& thumbnail_pool, UrlPreviewer* previewer);
 void register_sync_routes(http::Router& router, ClientServices& services, boost::asio::thread_pool& pool);
 
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "homeserver/core/identifiers.hpp"
+#include "homeserver/core/ip_ranges.hpp"
 #include "homeserver/events/room_version.hpp"
 
 namespace domovoy {
@@ -142,10 +143,28 @@ Config load_config_file(const std::string& path, Config config) {
     read(media, "max_image_pixels", target.max_image_pixels, "media.");
     read(media, "pending_expiry_s", target.pending_expiry_s, "media.");
     read(media, "max_pending_per_user", target.max_pending_per_user, "media.");
+    read(media, "url_preview_enabled", target.url_preview_enabled, "media.");
+    read(media, "url_preview_ip_range_denylist", target.url_preview_ip_range_denylist, "media.");
+    read(media, "url_preview_ip_range_allowlist", target.url_preview_ip_range_allowlist, "media.");
+    std::size_t kilobytes = target.url_preview_max_bytes >> 10;
+    read(media, "url_preview_max_size_kb", kilobytes, "media.");
+    target.url_preview_max_bytes = kilobytes << 10;
+    read(media, "url_preview_timeout_ms", target.url_preview_timeout_ms, "media.");
+    for (const auto* ranges : {&target.url_preview_ip_range_denylist, &target.url_preview_ip_range_allowlist}) {
+      try {
+        IpRanges::parse(*ranges);
+      } catch (const std::invalid_argument& error) {
+        throw ConfigError(std::string("media.url_preview_ip_range_") +
+                          (ranges == &target.url_preview_ip_range_denylist ? "denylist" : "allowlist") + ": " +
+                          error.what() + " in " + path);
+      }
+    }
     for (auto it = media.begin(); it != media.end(); ++it) {
       static const std::vector<std::string> kMediaKeys = {
           "max_upload_mb", "quota_mb_per_user", "legacy_unauthenticated_before_ms", "thumbnail_threads",
-          "max_image_pixels", "pending_expiry_s", "max_pending_per_user"};
+          "max_image_pixels", "pending_expiry_s", "max_pending_per_user", "url_preview_enabled",
+          "url_preview_ip_range_denylist", "url_preview_ip_range_allowlist", "url_preview_max_size_kb",
+          "url_preview_timeout_ms"};
       auto key = it->first.as<std::string>();
       if (std::find(kMediaKeys.begin(), kMediaKeys.end(), key) == kMediaKeys.end())
         throw ConfigError("unknown config key 'media." + key + "' in " + path);
@@ -196,6 +215,9 @@ void validate_config(const Config& config) {
   if (config.media.max_upload_bytes < (1u << 20)) throw ConfigError("media.max_upload_mb must be at least 1");
   if (config.media.thumbnail_threads < 1) throw ConfigError("media.thumbnail_threads must be at least 1");
   if (config.media.pending_expiry_s < 60) throw ConfigError("media.pending_expiry_s must be at least 60");
+  if (config.media.url_preview_max_bytes < (1u << 10))
+    throw ConfigError("media.url_preview_max_size_kb must be at least 1");
+  if (config.media.url_preview_timeout_ms < 100) throw ConfigError("media.url_preview_timeout_ms must be at least 100");
   if (config.max_connections_per_address < 1) throw ConfigError("limits.max_connections_per_address must be at least 1");
   if (config.password_ops_limit < 1 || config.password_mem_limit_mb < 8)
     throw ConfigError("password_hashing is weaker than argon2id allows (ops_limit >= 1, mem_limit_mb >= 8)");

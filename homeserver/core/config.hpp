@@ -66,6 +66,12 @@ struct Config {
     std::size_t max_image_pixels = 32'000'000;      // larger images are not thumbnailed
     unsigned pending_expiry_s = 86400;              // an unused /create media id lapses after this
     unsigned max_pending_per_user = 16;             // unused /create media ids at once
+    // URL previews (off unless enabled): what the server may not fetch from, on a user's behalf.
+    bool url_preview_enabled = false;
+    std::vector<std::string> url_preview_ip_range_denylist;   // empty: default_denied_ranges()
+    std::vector<std::string> url_preview_ip_range_allowlist;  // exceptions to the deny list
+    std::size_t url_preview_max_bytes = 10u << 20;            // media.url_preview_max_size_kb
+    unsigned url_preview_timeout_ms = 10000;
   } media;
 
   // Not a config key: the secret `domovoy admin` signs requests with (registration.shared_secret

@@ -42,6 +42,8 @@ const char* to_string(ClientError error) {
       return "timeout";
     case ClientError::invalid_response:
       return "invalid_response";
+    case ClientError::address_denied:
+      return "address_denied";
   }
   return "unknown";
 }
@@ -230,10 +232,18 @@ struct HttpClient::Impl {
       error = failure(ClientError::connection_failed, "cannot resolve " + target.host + ": " + ec.message());
       co_return nullptr;
     }
+    std::vector<tcp::endpoint> allowed;
+    for (const auto& entry : endpoints)
+      if (!options.allow_address || options.allow_address(entry.endpoint().address()))
+        allowed.push_back(entry.endpoint());
+    if (allowed.empty()) {
+      error = failure(ClientError::address_denied, target.host + " resolves to no address this server may connect to");
+      co_return nullptr;
+    }
     auto connection =
         target.tls ? std::make_unique<Connection>(executor, *tls) : std::make_unique<Connection>(executor);
     deadline.connection = connection.get();
-    co_await asio::async_connect(connection->socket(), endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_connect(connection->socket(), allowed, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       error = failure(ClientError::connection_failed, "cannot connect to " + target.host_header + ": " + ec.message());
       co_return nullptr;

@@ -15,10 +15,12 @@
 // their txnId). Beast and Asio templates live in client.cpp.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +54,8 @@ enum class ClientError {
                       // certificate, or the connection broke before the response was complete
   timeout,            // the deadline passed first
   invalid_response,   // not HTTP/1.x, or headers or body larger than the client's limits
+  address_denied,     // the name resolved to no address that ClientOptions::allow_address accepts;
+                      // nothing was sent
 };
 const char* to_string(ClientError error);
 
@@ -80,6 +84,10 @@ struct ClientOptions {
   // the client adds SNI and, when the context verifies the peer, the host name check.
   std::shared_ptr<boost::asio::ssl::context> tls;
   std::string user_agent = "Domovoy";
+  // When set, only the resolved addresses it accepts are connected to, so a policy on where the
+  // server may connect (URL previews: no private or loopback ranges) judges what the name
+  // resolved to, not the name, and a second resolution cannot slip past it.
+  std::function<bool(const boost::asio::ip::address&)> allow_address;
 };
 
 class HttpClient {

@@ -144,7 +144,8 @@ void MediaStore::put_record(storage::WriteBatch& batch, const MediaRecord& recor
                                  {"created_ts", record.created_ts},
                                  {"pending", record.pending},
                                  {"expires_ts", record.expires_ts}}));
-  batch.put(Table::usermedia_size, storage::join_key({record.user_id, record.media_id}), storage::be64(record.size));
+  if (!record.user_id.empty())  // the server's own media counts in no quota
+    batch.put(Table::usermedia_size, storage::join_key({record.user_id, record.media_id}), storage::be64(record.size));
 }
 
 std::uint64_t MediaStore::usage(const std::string& user_id) const {
@@ -166,6 +167,19 @@ MediaRecord MediaStore::upload(const std::string& user_id, const std::string& co
   record.user_id = user_id;
   record.content_type = content_type;
   record.filename = filename;
+  record.size = bytes.size();
+  record.created_ts = now_ms;
+  record.sha256 = store_file(bytes);  // durable before the record that names it
+  storage::WriteBatch batch;
+  put_record(batch, record);
+  database_.write(std::move(batch));
+  return record;
+}
+
+MediaRecord MediaStore::store_fetched(const std::string& content_type, std::string_view bytes, std::int64_t now_ms) {
+  MediaRecord record;
+  record.media_id = random_letters(kMediaIdLetters);
+  record.content_type = content_type;
   record.size = bytes.size();
   record.created_ts = now_ms;
   record.sha256 = store_file(bytes);  // durable before the record that names it

@@ -46,6 +46,8 @@ class MediaStore {
   // Stores an upload under a new media id. Throws 413 M_TOO_LARGE past the user's quota.
   MediaRecord upload(const std::string& user_id, const std::string& content_type, const std::string& filename,
                      std::string_view bytes, std::int64_t now_ms);
+  // Media the server fetched itself (URL preview images): owned by no user, in no quota.
+  MediaRecord store_fetched(const std::string& content_type, std::string_view bytes, std::int64_t now_ms);
   // A media id for a later upload (POST /_matrix/media/v1/create). Throws 429 M_LIMIT_EXCEEDED
   // when the user holds too many unused ones.
   MediaRecord create_pending(const std::string& user_id, std::int64_t now_ms);

@@ -69,6 +69,19 @@ ThumbnailSize pick_thumbnail_size(int width, int height, bool crop) {
 
 Thumbnailer::Thumbnailer(std::size_t max_pixels) : max_pixels_(max_pixels) { start_vips(); }
 
+std::optional<Thumbnailer::ImageInfo> Thumbnailer::inspect(std::string_view source) const {
+  auto format = format_of(source);
+  if (!format) return std::nullopt;
+  ImagePtr header(vips_image_new_from_buffer(source.data(), source.size(), "", nullptr));
+  if (!header) {
+    vips_error_clear();
+    return std::nullopt;
+  }
+  static constexpr const char* kTypes[] = {"image/jpeg", "image/png", "image/webp", "image/gif"};
+  return ImageInfo{vips_image_get_width(header.get()), vips_image_get_page_height(header.get()),
+                   kTypes[static_cast<int>(*format)]};
+}
+
 Thumbnail Thumbnailer::make(std::string_view source, const ThumbnailSize& size, bool animated) const {
   auto format = format_of(source);
   if (!format) throw ThumbnailError(ThumbnailError::Kind::not_an_image, "Cannot generate thumbnails for this content");

@@ -4,6 +4,7 @@
 // pixels than the limit is refused before anything is decoded, so a small file that claims
 // 30,000 x 30,000 pixels costs nothing. Sizes are the spec's recommended ones, picked so that
 // the thumbnail is at least as large as asked.
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -41,6 +42,15 @@ class Thumbnailer {
 
   // Throws ThumbnailError. `animated`: keep the frames of an animated GIF or WebP (as WebP).
   Thumbnail make(std::string_view source, const ThumbnailSize& size, bool animated) const;
+
+  struct ImageInfo {
+    int width = 0;
+    int height = 0;  // one frame's
+    std::string content_type;
+  };
+  // What the header of a JPEG, PNG, WebP or GIF says (nothing is decoded); nullopt for
+  // anything else.
+  std::optional<ImageInfo> inspect(std::string_view source) const;
 
  private:
   std::size_t max_pixels_;

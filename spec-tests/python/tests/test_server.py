@@ -103,15 +103,18 @@ class TestServerProcess(unittest.IsolatedAsyncioTestCase):
         tmp = tempfile.mkdtemp(prefix="domovoy-nio-badcfg-")
         self.addCleanup(shutil.rmtree, tmp, True)
         config = os.path.join(tmp, "config.yaml")
-        with open(config, "w") as f:
-            f.write("registration:\n  enabled: maybe-not\n")
-        proc = subprocess.run(
-            [_binary(), "serve", "--config", config, "--server-name", "localhost",
-             "--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "data")],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
-        self.assertNotEqual(proc.returncode, 0, proc.stdout)
-        self.assertNotIn("listening on", proc.stdout)
-        self.assertTrue(proc.stderr.strip(), "no message explaining the refusal")
+        for text, named in (("registration:\n  enabled: maybe-not\n", "registration.enabled"),
+                            ("media:\n  url_preview_ip_range_denylist: ['10.0.0.0/33']\n",
+                             "url_preview_ip_range_denylist")):
+            with open(config, "w") as f:
+                f.write(text)
+            proc = subprocess.run(
+                [_binary(), "serve", "--config", config, "--server-name", "localhost",
+                 "--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "data")],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(proc.returncode, 0, proc.stdout)
+            self.assertNotIn("listening on", proc.stdout)
+            self.assertIn(named, proc.stderr, "no message naming what is refused")
 
 
 class TestGenericApi(DomovoyTestCase):
