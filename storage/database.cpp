@@ -32,6 +32,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "userbackup_key",      "mediaid_media",       "mediathumbnail_thumbnail", "usermedia_size",
     "eventrelation_child", "roomthread_summary",  "roomthread_activity",  "threadparticipant_flag",
     "openidtoken_user",    "report_report",       "userpusher_pusher",    "pusherqueue_notification",
+    "annotation_eventid",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -68,8 +69,12 @@ void add_housing_process_tables(rocksdb::DB&) {}
 // events stored before schema 5 are not indexed.
 void add_encryption_tables(rocksdb::DB&) {}
 
-constexpr std::array<Migration, 4> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables,
-                                               &add_encryption_tables};
+// 5 -> 6 adds annotation_eventid (who annotated what with which key, to refuse a duplicate),
+// empty: annotations sent before it are not checked for duplicates.
+void add_annotation_table(rocksdb::DB&) {}
+
+constexpr std::array<Migration, 5> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables,
+                                               &add_encryption_tables, &add_annotation_table};
 }  // namespace
 
 std::string_view table_name(Table table) { return kTableNames[static_cast<std::size_t>(table)]; }

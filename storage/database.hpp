@@ -88,6 +88,7 @@ enum class Table : std::size_t {
   report_report,         // be64(report id) -> a report of an event or a room, for the server's admins (JSON)
   userpusher_pusher,     // user id \0 app id \0 pushkey -> pusher (JSON: kind, data, names, lang, created)
   pusherqueue_notification,  // user id \0 app id \0 pushkey \0 be64(seq) -> a notification for its push gateway
+  annotation_eventid,    // room id \0 parent event id \0 type \0 sender \0 key -> the annotation's event id
   count_
 };
 
@@ -128,7 +129,7 @@ struct DatabaseOptions {
 
 class Database {
  public:
-  static constexpr std::uint64_t kSchemaVersion = 5;
+  static constexpr std::uint64_t kSchemaVersion = 6;
 
   // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
   // Throws IncompatibleSchema for a database written by a newer schema.

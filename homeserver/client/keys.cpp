@@ -169,18 +169,47 @@ json::object claim_keys(ClientServices& services, http::Request& request) {
   return {{"one_time_keys", std::move(claimed)}, {"failures", std::move(failures)}};
 }
 
+// keys/changes (keys.yaml): `changed` are room mates who changed their keys or began to share a
+// room with the user in (from, to]; `left` those who shared one then and share none now.
 json::object key_changes(ClientServices& services, http::Request& request) {
   auto from = request.query_param("from");
   auto to = request.query_param("to");
   if (!from || !to) throw missing_param("keys/changes needs 'from' and 'to'");
   auto after = parse_stream_token(*from);
   auto up_to = std::min(parse_stream_token(*to), services.rooms.current_stream());
+  constexpr std::size_t kMaxEventsWalked = 1000;  // per room; past it, every member counts as changed
+  auto users = services.device_keys.changed_users(after, up_to);
+  std::set<std::string> maybe_left;
+  auto note = [&](const Event& event) {
+    if (event.type != "m.room.member" || !event.state_key || *event.state_key == request.user_id) return;
+    auto membership = event.membership();
+    if (membership == "join") users.insert(*event.state_key);
+    if (membership == "leave" || membership == "ban") maybe_left.insert(*event.state_key);
+  };
+  for (const auto& record : services.rooms.rooms_of_user(request.user_id)) {
+    if (record.stream > up_to) continue;
+    bool changed_in_window = record.stream > after;
+    if (record.membership == "join" && changed_in_window) {
+      for (auto& member : services.rooms.joined_members(record.room_id)) users.insert(std::move(member));
+    } else if (record.membership == "join") {
+      auto events = services.rooms.room_events(record.room_id, after, up_to, kMaxEventsWalked + 1, false);
+      if (events.size() > kMaxEventsWalked) {
+        for (auto& member : services.rooms.joined_members(record.room_id)) users.insert(std::move(member));
+      } else {
+        for (const auto& event : events) note(*event);
+      }
+    } else if ((record.membership == "leave" || record.membership == "ban") && changed_in_window) {
+      for (auto& member : services.rooms.joined_members(record.room_id)) maybe_left.insert(std::move(member));
+    }
+  }
   auto mates = services.room_mates(request.user_id);
   std::set<std::string> mate_set(mates.begin(), mates.end());
-  json::array changed;
-  for (const auto& user : services.device_keys.changed_users(after, up_to))
+  json::array changed, left;
+  for (const auto& user : users)
     if (mate_set.count(user)) changed.push_back(json::string(user));
-  return {{"changed", std::move(changed)}, {"left", json::array{}}};
+  for (const auto& user : maybe_left)
+    if (user != request.user_id && !mate_set.count(user)) left.push_back(json::string(user));
+  return {{"changed", std::move(changed)}, {"left", std::move(left)}};
 }
 
 // keys/device_signing/upload, after UIA where it is needed.

@@ -5,6 +5,7 @@
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
 #include "homeserver/rooms/power_levels.hpp"
+#include "homeserver/rooms/relation_index.hpp"
 #include "homeserver/sync/filter.hpp"
 
 namespace domovoy {
@@ -15,6 +16,21 @@ namespace {
 
 constexpr std::size_t kMaxEventTypeBytes = 255;
 constexpr std::size_t kMaxEventsExaminedPerPage = 2000;
+
+// room_send.yaml, "Avoiding duplicate annotations": a user annotates an event with one type and
+// key once, unless that annotation was redacted; a retry of its own transaction is no second one.
+void refuse_duplicate_annotation(ClientServices& services, const http::Request& request, const std::string& room_id,
+                                 const std::string& type, const json::object& content) {
+  auto relation = relation_of(content);
+  if (!relation || relation->rel_type != "m.annotation" || relation->key.empty()) return;
+  auto existing_id = services.rooms.relations().annotation(room_id, relation->parent_id, type, request.user_id,
+                                                           relation->key);
+  if (!existing_id) return;
+  auto existing = services.rooms.get_event(*existing_id);
+  if (!existing || !existing->redacted_by.empty()) return;
+  if (existing->txn_id == request.path_params[2] && existing->txn_device == request.device_id) return;
+  throw ApiError(400, "M_DUPLICATE_ANNOTATION", "You have already annotated this event with " + relation->key);
+}
 
 void check_event_type(const std::string& type) {
   if (type.empty() || type.size() > kMaxEventTypeBytes) throw invalid_param("Invalid event type");
@@ -115,6 +131,7 @@ void register_room_event_routes(http::Router& router, ClientServices& services) 
                       check_event_type(type);
                       auto content = request.json_body();
                       require_room(services, room_id);
+                      refuse_duplicate_annotation(services, request, room_id, type, content);
                       auto event = services.rooms.send(
                           room_id, EventDraft{type, std::nullopt, request.user_id, std::move(content),
                                               request.path_params[2], request.device_id});

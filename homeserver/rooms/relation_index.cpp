@@ -17,8 +17,10 @@ std::string activity_key(std::string_view room_id, std::uint64_t stream, std::st
 }
 }  // namespace
 
-std::optional<Relation> relation_of(const Event& event) {
-  const auto* relates = event.content().if_contains("m.relates_to");
+std::optional<Relation> relation_of(const Event& event) { return relation_of(event.content()); }
+
+std::optional<Relation> relation_of(const json::object& content) {
+  const auto* relates = content.if_contains("m.relates_to");
   if (!relates || !relates->is_object()) return std::nullopt;
   const auto& object = relates->as_object();
   const auto* rel_type = object.if_contains("rel_type");
@@ -27,7 +29,10 @@ std::optional<Relation> relation_of(const Event& event) {
   if (rel_type->as_string().empty() || rel_type->as_string().size() > kMaxRelTypeBytes) return std::nullopt;
   if (parent->as_string().empty() || parent->as_string().find('\0') != std::string::npos) return std::nullopt;
   if (rel_type->as_string().find('\0') != std::string::npos) return std::nullopt;
-  return Relation{std::string(rel_type->as_string()), std::string(parent->as_string())};
+  Relation relation{std::string(rel_type->as_string()), std::string(parent->as_string()), {}};
+  if (const auto* key = object.if_contains("key"); key && key->is_string() && key->as_string().find('\0') == std::string::npos)
+    relation.key = std::string(key->as_string());
+  return relation;
 }
 
 std::string thread_of(const Event& event, const std::function<EventPtr(std::string_view event_id)>& find) {
@@ -46,6 +51,10 @@ void RelationIndex::stage(storage::WriteBatch& batch, const Event& event, const 
             storage::join_key({event.room_id, relation.parent_id, relation.rel_type}) + storage::kKeySeparator +
                 storage::be64(event.stream),
             to_json(json::object{{"event_id", event.event_id}, {"type", event.type}, {"sender", event.sender}}));
+  if (relation.rel_type == "m.annotation" && !relation.key.empty())
+    batch.put(Table::annotation_eventid,
+              storage::join_key({event.room_id, relation.parent_id, event.type, event.sender, relation.key}),
+              event.event_id);
   if (relation.rel_type != "m.thread") return;
   // The thread's summary, its participants (the root's sender too) and its place among the
   // room's threads by latest activity.
@@ -62,6 +71,12 @@ void RelationIndex::stage(storage::WriteBatch& batch, const Event& event, const 
   batch.put(Table::roomthread_activity, activity_key(event.room_id, summary.latest_stream, relation.parent_id), "");
   for (const auto* user : {&event.sender, &parent.sender})
     batch.put(Table::threadparticipant_flag, storage::join_key({event.room_id, relation.parent_id, *user}), "");
+}
+
+std::optional<std::string> RelationIndex::annotation(const std::string& room_id, const std::string& parent_id,
+                                                     const std::string& type, const std::string& sender,
+                                                     const std::string& key) const {
+  return database_.get(Table::annotation_eventid, storage::join_key({room_id, parent_id, type, sender, key}));
 }
 
 std::vector<RelatedEvent> RelationIndex::children(const std::string& room_id, const std::string& parent_id,

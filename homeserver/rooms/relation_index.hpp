@@ -19,11 +19,13 @@ namespace domovoy {
 struct Relation {
   std::string rel_type;
   std::string parent_id;
+  std::string key;  // an m.annotation's key
 };
 
 // The relation an event's content declares (m.relates_to with rel_type and event_id; a reply's
 // m.in_reply_to alone is no relation), if any.
 std::optional<Relation> relation_of(const Event& event);
+std::optional<Relation> relation_of(const boost::json::object& content);
 
 // The thread an event is in (client-server-api "Threaded read receipts"): the root's event id
 // for an m.thread relation or an event related to one within three hops, otherwise the main
@@ -58,6 +60,12 @@ class RelationIndex {
                                      const std::string& rel_type, std::uint64_t after, std::uint64_t before,
                                      std::size_t limit, bool newest_first) const;
   bool has_children(const std::string& room_id, const std::string& parent_id) const;
+
+  // The user's annotation of `parent_id` with this event type and key (client-server-api
+  // "Avoiding duplicate annotations"), if any; it may have been redacted since.
+  std::optional<std::string> annotation(const std::string& room_id, const std::string& parent_id,
+                                        const std::string& type, const std::string& sender,
+                                        const std::string& key) const;
 
   std::optional<ThreadSummary> thread(const std::string& room_id, const std::string& root_id) const;
   bool took_part(const std::string& room_id, const std::string& root_id, const std::string& user_id) const;

@@ -163,10 +163,23 @@ class TestKeysEndpoints(DomovoyTestCase):
         self.assertIn(bob.user_id, body["changed"])
         status, body = await self.raw(alice, "GET", "/_matrix/client/v3/keys/changes", query={"from": before})
         self.assertRawError(status, body, "M_MISSING_PARAM", 400, "keys/changes without to")
-        # Bob leaves the only room they share: he is in "left".
+        # Bob leaves the only room they share: he is in "left", in sync and in keys/changes.
+        before_leave = alice.next_batch
         await bob.room_leave(room)
         await self.sync_until(alice, lambda r: bob.user_id in (r.device_list.left or []),
                               "bob in device_lists.left after he left the only shared room")
+        status, body = await self.raw(alice, "GET", "/_matrix/client/v3/keys/changes",
+                                      query={"from": before_leave, "to": alice.next_batch})
+        self.assertEqual((status, body["left"], body["changed"]), (200, [bob.user_id], []), body)
+        # And joining again makes him "changed" (alice must fetch his devices anew).
+        before_rejoin = alice.next_batch
+        await self.raw(alice, "POST", f"/_matrix/client/v3/rooms/{room}/invite", {"user_id": bob.user_id})
+        await self.join(bob, room)
+        await self.sync_until(alice, lambda r: bob.user_id in (r.device_list.changed or []), "bob back")
+        status, body = await self.raw(alice, "GET", "/_matrix/client/v3/keys/changes",
+                                      query={"from": before_rejoin, "to": alice.next_batch})
+        self.assertEqual((status, body["changed"], body["left"]), (200, [bob.user_id], []), body)
+        await bob.room_leave(room)
         # A stranger's key change is not told to alice.
         carol = await self.register("carol")
         await self.raw(carol, "POST", "/_matrix/client/v3/keys/upload",

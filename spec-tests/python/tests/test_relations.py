@@ -118,6 +118,34 @@ class TestRelations(DomovoyTestCase):
         after = await self.relations(alice, room, message, "m.annotation", limit=10)
         self.assertEqual([e["event_id"] for e in after["chunk"]], [reactions[2], reactions[0]])
 
+    async def test_duplicate_annotations_are_refused(self):
+        alice, bob, carol, room = await self.setup_room()
+        message = await self.send(alice, room, {"msgtype": "m.text", "body": "Собрание в четверг"})
+        thumbs = {"m.relates_to": {"rel_type": "m.annotation", "event_id": message, "key": "👍"}}
+        path = f"/_matrix/client/v3/rooms/{room}/send/m.reaction"
+        status, first = await self.raw(bob, "PUT", f"{path}/r1", thumbs)
+        self.assertEqual(status, 200, first)
+        # The same transaction again is a retry: the same event, no error.
+        status, retry = await self.raw(bob, "PUT", f"{path}/r1", thumbs)
+        self.assertEqual((status, retry.get("event_id")), (200, first["event_id"]), retry)
+        status, body = await self.raw(bob, "PUT", f"{path}/r2", thumbs)
+        self.assertRawError(status, body, "M_DUPLICATE_ANNOTATION", 400, "the same reaction twice")
+        # Another key, another user, or another event type is no duplicate.
+        status, body = await self.raw(bob, "PUT", f"{path}/r3",
+                                      {"m.relates_to": {**thumbs["m.relates_to"], "key": "🎉"}})
+        self.assertEqual(status, 200, body)
+        status, body = await self.raw(carol, "PUT", f"{path}/r1", thumbs)
+        self.assertEqual(status, 200, body)
+        status, body = await self.raw(bob, "PUT", f"/_matrix/client/v3/rooms/{room}/send/org.example.vote/v1", thumbs)
+        self.assertEqual(status, 200, body)
+        # Once redacted, the reaction may be given again.
+        resp = await bob.room_redact(room, first["event_id"])
+        self.assertOk(resp, "RoomRedactResponse", "redact the reaction")
+        status, body = await self.raw(bob, "PUT", f"{path}/r4", thumbs)
+        self.assertEqual(status, 200, body)
+        status, body = await self.raw(bob, "PUT", f"{path}/r5", thumbs)
+        self.assertRawError(status, body, "M_DUPLICATE_ANNOTATION", 400, "a duplicate of the new reaction")
+
     async def test_polls_through_references(self):
         alice, bob, carol, room = await self.setup_room()
         start = await self.send(alice, room, {
