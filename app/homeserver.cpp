@@ -16,6 +16,7 @@
 #include "homeserver/push/gateway_pusher.hpp"
 #include "homeserver/core/ip_ranges.hpp"
 #include "homeserver/media/url_previewer.hpp"
+#include "homeserver/sync/upgrade_carry_over.hpp"
 #include "homeserver/admin/server_admin.hpp"
 #include "homeserver/client/deactivation.hpp"
 #include "homeserver/client/routes.hpp"
@@ -72,6 +73,7 @@ struct Homeserver::Parts {
   std::unique_ptr<http::HttpClient> gateway_client;
   std::unique_ptr<GatewayPusher> gateway_pusher;
   std::unique_ptr<UrlPreviewer> url_previewer;
+  std::unique_ptr<UpgradeCarryOver> upgrade_carry_over;
   housing::RegistryStore housing_registry;
   housing::VerificationStore housing_verifications;
   housing::Provisioner provisioner;
@@ -249,6 +251,11 @@ struct Homeserver::Parts {
     gateway_pusher = std::make_unique<GatewayPusher>(io, blocking_pool, *gateway_client, event_stream, consumers, rooms,
                                                      pusher_store, unread);
     rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) { gateway_pusher->notify(); });
+    // A member's tags and room push rule follow them into an upgraded room.
+    upgrade_carry_over = std::make_unique<UpgradeCarryOver>(rooms, account_data, push_rules, config.server_name);
+    rooms.add_listener([this](const EventPtr& event, const std::vector<std::string>&) {
+      upgrade_carry_over->on_event(*event);
+    });
     register_report_routes(router, services);
     register_user_directory_routes(router, services);
     if (config.media.url_preview_enabled) {

@@ -44,6 +44,12 @@ class TestRoomUpgrade(DomovoyTestCase):
         status, body = await self.raw(chair, "POST", f"{V3}/rooms/{old}/ban",
                                       {"user_id": troll.user_id, "reason": "спам"})
         self.assertEqual(status, 200, body)
+        # The neighbour's own settings for the room, which follow them into its replacement.
+        status, body = await self.raw(neighbour, "PUT",
+                                      f"{V3}/user/{neighbour.user_id}/rooms/{old}/tags/m.favourite", {"order": 0.5})
+        self.assertEqual(status, 200, body)
+        status, body = await self.raw(neighbour, "PUT", f"{V3}/pushrules/global/room/{old}", {"actions": []})
+        self.assertEqual(status, 200, body)
 
         # Only someone who may send the tombstone upgrades the room.
         status, body = await self.raw(neighbour, "POST", f"{V3}/rooms/{old}/upgrade", {"new_version": "12"})
@@ -100,8 +106,15 @@ class TestRoomUpgrade(DomovoyTestCase):
         status, body = await self.raw(chair, "GET", f"{V3}/directory/list/room/{old}")
         self.assertEqual(body.get("visibility"), "private", body)
 
-        # The invited neighbour follows the tombstone; the banned troll cannot.
+        # The invited neighbour follows the tombstone, with their tags and room push rule; the
+        # banned troll cannot.
         await self.join(neighbour, new)
+        status, body = await self.raw(neighbour, "GET", f"{V3}/user/{neighbour.user_id}/rooms/{new}/tags")
+        self.assertEqual(body.get("tags"), {"m.favourite": {"order": 0.5}}, body)
+        status, body = await self.raw(neighbour, "GET", f"{V3}/pushrules/global/room/{new}")
+        self.assertEqual((status, body.get("actions")), (200, []), body)
+        status, body = await self.raw(chair, "GET", f"{V3}/pushrules/global/room/{new}")
+        self.assertEqual(status, 404, body)
         status, body = await self.raw(troll, "POST", f"{V3}/join/{new}", {})
         self.assertRawError(status, body, "M_FORBIDDEN", 403, "a banned user joining the replacement")
         status, synced = await self.raw(neighbour, "GET", f"{V3}/sync")
