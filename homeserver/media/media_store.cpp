@@ -157,11 +157,8 @@ std::uint64_t MediaStore::usage(const std::string& user_id) const {
   return total;
 }
 
-MediaRecord MediaStore::upload(const std::string& user_id, const std::string& content_type, const std::string& filename,
-                               std::string_view bytes, std::int64_t now_ms) {
-  std::lock_guard lock(lock_for(user_id));
-  if (limits_.quota_bytes_per_user && usage(user_id) + bytes.size() > limits_.quota_bytes_per_user)
-    throw too_large("This upload would pass your media quota");
+MediaRecord MediaStore::store_new(const std::string& user_id, const std::string& content_type,
+                                  const std::string& filename, std::string_view bytes, std::int64_t now_ms) {
   MediaRecord record;
   record.media_id = random_letters(kMediaIdLetters);
   record.user_id = user_id;
@@ -176,17 +173,16 @@ MediaRecord MediaStore::upload(const std::string& user_id, const std::string& co
   return record;
 }
 
+MediaRecord MediaStore::upload(const std::string& user_id, const std::string& content_type, const std::string& filename,
+                               std::string_view bytes, std::int64_t now_ms) {
+  std::lock_guard lock(lock_for(user_id));
+  if (limits_.quota_bytes_per_user && usage(user_id) + bytes.size() > limits_.quota_bytes_per_user)
+    throw too_large("This upload would pass your media quota");
+  return store_new(user_id, content_type, filename, bytes, now_ms);
+}
+
 MediaRecord MediaStore::store_fetched(const std::string& content_type, std::string_view bytes, std::int64_t now_ms) {
-  MediaRecord record;
-  record.media_id = random_letters(kMediaIdLetters);
-  record.content_type = content_type;
-  record.size = bytes.size();
-  record.created_ts = now_ms;
-  record.sha256 = store_file(bytes);  // durable before the record that names it
-  storage::WriteBatch batch;
-  put_record(batch, record);
-  database_.write(std::move(batch));
-  return record;
+  return store_new("", content_type, "", bytes, now_ms);
 }
 
 MediaRecord MediaStore::create_pending(const std::string& user_id, std::int64_t now_ms) {

@@ -71,6 +71,9 @@ class MediaStore {
   static bool is_valid_media_id(std::string_view media_id);
 
  private:
+  // A new media id for the bytes: the file first, then its record (user_id empty: the server's).
+  MediaRecord store_new(const std::string& user_id, const std::string& content_type, const std::string& filename,
+                        std::string_view bytes, std::int64_t now_ms);
   // Writes the bytes under their hash (unless that file exists) and returns the hash.
   std::string store_file(std::string_view bytes) const;
   std::string path_of(const std::string& sha256) const;
