@@ -65,12 +65,12 @@ void add_housing_process_tables(rocksdb::DB&) {}
 // media repository's (mediaid_media ... usermedia_size) and the relation index's
 // (eventrelation_child ... threadparticipant_flag), openidtoken_user, report_report and the
 // pushers' tables (userpusher_pusher, pusherqueue_notification), empty:
-// none existed before. Relations of
-// events stored before schema 5 are not indexed.
+// none existed before. The room engine indexes the relations of events stored before schema 5,
+// once, behind a meta flag.
 void add_encryption_tables(rocksdb::DB&) {}
 
 // 5 -> 6 adds annotation_eventid (who annotated what with which key, to refuse a duplicate),
-// empty: annotations sent before it are not checked for duplicates.
+// empty: the room engine adds the annotations sent before it with the older relations.
 void add_annotation_table(rocksdb::DB&) {}
 
 constexpr std::array<Migration, 5> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables,

@@ -174,25 +174,30 @@ void register_media_routes(http::Router& router, ClientServices& services, Media
   // tell the config as before; their downloads are frozen (below).
   for (std::string legacy_base : {"/_matrix/media/v3", "/_matrix/media/r0"}) {
     router.add(verb::get, legacy_base + "/config", http::Auth::required, config);
-    router.add(verb::post, legacy_base + "/upload", http::Auth::required, [media](http::Request& request) {
-      auto record = media->store.upload(request.user_id, upload_content_type(request), upload_filename(request),
-                                        request.body, now_ms());
-      return http::Response::json(json::object{{"content_uri", content_uri(media->services, record.media_id)}});
-    });
+    router.add_spooled(
+        verb::post, legacy_base + "/upload", http::Auth::required,
+        [media](http::Request& request) {
+          auto record = media->store.upload(request.user_id, upload_content_type(request), upload_filename(request),
+                                            request.spooled_body->path(), now_ms());
+          return http::Response::json(json::object{{"content_uri", content_uri(media->services, record.media_id)}});
+        },
+        store.spool_directory());
   }
   router.add(verb::post, "/_matrix/media/v1/create", http::Auth::required, [media](http::Request& request) {
     auto record = media->store.create_pending(request.user_id, now_ms());
     return http::Response::json(json::object{{"content_uri", content_uri(media->services, record.media_id)},
                                              {"unused_expires_at", record.expires_ts}});
   });
-  router.add(verb::put, "/_matrix/media/v3/upload/{serverName}/{mediaId}", http::Auth::required,
-             [media](http::Request& request) {
-               if (request.path_params[0] != media->services.config.server_name)
-                 throw forbidden("Media of other servers cannot be uploaded here");
-               media->store.upload_to(request.path_params[1], request.user_id, upload_content_type(request),
-                                      upload_filename(request), request.body, now_ms());
-               return http::Response::json(json::object{});
-             });
+  router.add_spooled(
+      verb::put, "/_matrix/media/v3/upload/{serverName}/{mediaId}", http::Auth::required,
+      [media](http::Request& request) {
+        if (request.path_params[0] != media->services.config.server_name)
+          throw forbidden("Media of other servers cannot be uploaded here");
+        media->store.upload_to(request.path_params[1], request.user_id, upload_content_type(request),
+                               upload_filename(request), request.spooled_body->path(), now_ms());
+        return http::Response::json(json::object{});
+      },
+      store.spool_directory());
 
   for (std::string base : {"/_matrix/client/v1/media", "/_matrix/media/v3", "/_matrix/media/r0"}) {
     bool legacy = base != "/_matrix/client/v1/media";

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "homeserver/http/spooled_body.hpp"
+
 namespace domovoy::http {
 
 struct Request {
@@ -16,6 +18,8 @@ struct Request {
   std::multimap<std::string, std::string> query;    // percent-decoded
   std::map<std::string, std::string> headers;       // lower-cased names
   std::string body;
+  // Set instead of `body` on a route that spools its body to a file (Router::add_spooled).
+  std::optional<SpooledBody> spooled_body;
   std::string remote_address;
   std::vector<std::string> path_params;             // percent-decoded {placeholders}, in order
   // Set by authentication.

@@ -62,6 +62,12 @@ void Router::add(boost::beast::http::verb method, std::string_view pattern, Auth
   routes_.push_back({method, std::move(segments), auth, std::move(handler), nullptr, std::move(rate_limit_class)});
 }
 
+void Router::add_spooled(boost::beast::http::verb method, std::string_view pattern, Auth auth, BlockingHandler handler,
+                         std::string spool_directory) {
+  add(method, pattern, auth, std::move(handler));
+  routes_.back().spool_directory = std::move(spool_directory);
+}
+
 void Router::add_async(boost::beast::http::verb method, std::string_view pattern, Auth auth, AsyncHandler handler,
                        std::string rate_limit_class) {
   auto segments = split_path(pattern);

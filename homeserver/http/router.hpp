@@ -25,6 +25,7 @@ struct Route {
   BlockingHandler blocking;
   AsyncHandler async;
   std::string rate_limit_class;  // "" for the general per-user limit
+  std::string spool_directory;   // not empty: the body is written to a file there as it arrives
 };
 
 class Router {
@@ -33,6 +34,10 @@ class Router {
            std::string rate_limit_class = {});
   void add_async(boost::beast::http::verb method, std::string_view pattern, Auth auth, AsyncHandler handler,
                  std::string rate_limit_class = {});
+  // A route taking uploads of megabytes: its body reaches the handler as Request::spooled_body, a
+  // file in `spool_directory` (which must be on the filesystem the handler renames it into).
+  void add_spooled(boost::beast::http::verb method, std::string_view pattern, Auth auth, BlockingHandler handler,
+                   std::string spool_directory);
   // Client-server paths: registers the pattern under both /_matrix/client/v3 and /r0.
   void add_client(boost::beast::http::verb method, std::string_view suffix, Auth auth, BlockingHandler handler,
                   std::string rate_limit_class = {});

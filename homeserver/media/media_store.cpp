@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sodium.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -67,6 +69,27 @@ void write_all(int fd, std::string_view bytes) {
   }
 }
 
+// The file's sha256, read in pieces: an upload of megabytes is never held in memory.
+std::string sha256_of_file(const std::string& path) {
+  File file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) fail("open " + path);
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  std::array<unsigned char, 1 << 16> piece;
+  while (true) {
+    auto got = ::read(file.get(), piece.data(), piece.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      fail("read " + path);
+    }
+    if (got == 0) break;
+    crypto_hash_sha256_update(&state, piece.data(), static_cast<unsigned long long>(got));
+  }
+  std::string digest(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256_final(&state, reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
+
 void fsync_directory(const std::string& path) {
   File dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY));
   if (dir.get() < 0) fail("open " + path);
@@ -91,9 +114,9 @@ MediaRecord parse_record(std::string_view media_id, std::string_view text) {
 
 MediaStore::MediaStore(storage::Database& database, std::string root_dir, MediaLimits limits)
     : database_(database), root_(std::move(root_dir)), limits_(limits) {
-  std::filesystem::create_directories(root_ + "/tmp");
+  std::filesystem::create_directories(spool_directory());
   // Temporary files of uploads a crash interrupted: no record names them.
-  for (const auto& entry : std::filesystem::directory_iterator(root_ + "/tmp")) std::filesystem::remove(entry.path());
+  for (const auto& entry : std::filesystem::directory_iterator(spool_directory())) std::filesystem::remove(entry.path());
 }
 
 bool MediaStore::is_valid_media_id(std::string_view media_id) {
@@ -109,29 +132,47 @@ std::string MediaStore::path_of(const std::string& sha256) const {
 
 std::string MediaStore::store_file(std::string_view bytes) const {
   auto hash = hex(sha256(bytes));
-  auto final_path = path_of(hash);
-  if (std::filesystem::exists(final_path)) return hash;  // the same bytes are stored once
-  auto directory = std::filesystem::path(final_path).parent_path().string();
-  std::filesystem::create_directories(directory);
-  auto temporary = root_ + "/tmp/" + random_letters(16);
+  if (std::filesystem::exists(path_of(hash))) return hash;  // the same bytes are stored once
+  auto temporary = spool_directory() + "/" + random_letters(16);
   {
     File file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (file.get() < 0) fail("create " + temporary);
     try {
       write_all(file.get(), bytes);
-      if (::fsync(file.get()) != 0) fail("fsync media file");
       file.close();
     } catch (...) {
       ::unlink(temporary.c_str());
       throw;
     }
   }
+  adopt(temporary, hash);
+  return hash;
+}
+
+std::string MediaStore::store_spooled(const std::string& spooled_path) const {
+  auto hash = hex(sha256_of_file(spooled_path));
+  adopt(spooled_path, hash);
+  return hash;
+}
+
+void MediaStore::adopt(const std::string& temporary, const std::string& sha256) const {
+  auto final_path = path_of(sha256);
+  if (std::filesystem::exists(final_path)) {  // the same bytes are stored once
+    ::unlink(temporary.c_str());
+    return;
+  }
+  auto directory = std::filesystem::path(final_path).parent_path().string();
+  std::filesystem::create_directories(directory);
+  {
+    File file(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file.get() < 0) fail("open " + temporary);
+    if (::fsync(file.get()) != 0) fail("fsync media file");
+  }
   if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
     ::unlink(temporary.c_str());
     fail("rename media file");
   }
   fsync_directory(directory);
-  return hash;
 }
 
 void MediaStore::put_record(storage::WriteBatch& batch, const MediaRecord& record) const {
@@ -157,16 +198,17 @@ std::uint64_t MediaStore::usage(const std::string& user_id) const {
   return total;
 }
 
-MediaRecord MediaStore::store_new(const std::string& user_id, const std::string& content_type,
-                                  const std::string& filename, std::string_view bytes, std::int64_t now_ms) {
+MediaRecord MediaStore::record_new(const std::string& user_id, const std::string& content_type,
+                                   const std::string& filename, const std::string& sha256, std::uint64_t size,
+                                   std::int64_t now_ms) {
   MediaRecord record;
   record.media_id = random_letters(kMediaIdLetters);
   record.user_id = user_id;
   record.content_type = content_type;
   record.filename = filename;
-  record.size = bytes.size();
+  record.size = size;
   record.created_ts = now_ms;
-  record.sha256 = store_file(bytes);  // durable before the record that names it
+  record.sha256 = sha256;  // its file is durable before the record that names it
   storage::WriteBatch batch;
   put_record(batch, record);
   database_.write(std::move(batch));
@@ -174,15 +216,16 @@ MediaRecord MediaStore::store_new(const std::string& user_id, const std::string&
 }
 
 MediaRecord MediaStore::upload(const std::string& user_id, const std::string& content_type, const std::string& filename,
-                               std::string_view bytes, std::int64_t now_ms) {
+                               const std::string& spooled_path, std::int64_t now_ms) {
   std::lock_guard lock(lock_for(user_id));
-  if (limits_.quota_bytes_per_user && usage(user_id) + bytes.size() > limits_.quota_bytes_per_user)
+  auto size = std::filesystem::file_size(spooled_path);
+  if (limits_.quota_bytes_per_user && usage(user_id) + size > limits_.quota_bytes_per_user)
     throw too_large("This upload would pass your media quota");
-  return store_new(user_id, content_type, filename, bytes, now_ms);
+  return record_new(user_id, content_type, filename, store_spooled(spooled_path), size, now_ms);
 }
 
 MediaRecord MediaStore::store_fetched(const std::string& content_type, std::string_view bytes, std::int64_t now_ms) {
-  return store_new("", content_type, "", bytes, now_ms);
+  return record_new("", content_type, "", store_file(bytes), bytes.size(), now_ms);
 }
 
 MediaRecord MediaStore::create_pending(const std::string& user_id, std::int64_t now_ms) {
@@ -209,22 +252,23 @@ MediaRecord MediaStore::create_pending(const std::string& user_id, std::int64_t 
 }
 
 MediaRecord MediaStore::upload_to(const std::string& media_id, const std::string& user_id,
-                                  const std::string& content_type, const std::string& filename, std::string_view bytes,
-                                  std::int64_t now_ms) {
+                                  const std::string& content_type, const std::string& filename,
+                                  const std::string& spooled_path, std::int64_t now_ms) {
   std::lock_guard lock(lock_for(user_id));
   auto record = find(media_id);
   if (!record) throw not_found("Unknown media id");
   if (record->user_id != user_id) throw forbidden("This media id belongs to another user");
   if (!record->pending) throw ApiError(409, "M_CANNOT_OVERWRITE_MEDIA", "Media was already uploaded to this id");
   if (record->expires_ts <= now_ms) throw not_found("This media id has lapsed");
-  if (limits_.quota_bytes_per_user && usage(user_id) + bytes.size() > limits_.quota_bytes_per_user)
+  auto size = std::filesystem::file_size(spooled_path);
+  if (limits_.quota_bytes_per_user && usage(user_id) + size > limits_.quota_bytes_per_user)
     throw too_large("This upload would pass your media quota");
   record->content_type = content_type;
   record->filename = filename;
-  record->size = bytes.size();
+  record->size = size;
   record->pending = false;
   record->expires_ts = 0;
-  record->sha256 = store_file(bytes);
+  record->sha256 = store_spooled(spooled_path);
   storage::WriteBatch batch;
   put_record(batch, *record);
   database_.write(std::move(batch));

@@ -43,9 +43,14 @@ class MediaStore {
  public:
   MediaStore(storage::Database& database, std::string root_dir, MediaLimits limits);
 
-  // Stores an upload under a new media id. Throws 413 M_TOO_LARGE past the user's quota.
+  // Where uploads are spooled as they arrive: a file there is what upload() and upload_to() take
+  // over (by renaming it, so it must be on the store's filesystem). Emptied at start-up.
+  std::string spool_directory() const { return root_ + "/tmp"; }
+
+  // Stores the upload spooled at `spooled_path` under a new media id, moving the file away.
+  // Throws 413 M_TOO_LARGE past the user's quota (the file then stays where it is).
   MediaRecord upload(const std::string& user_id, const std::string& content_type, const std::string& filename,
-                     std::string_view bytes, std::int64_t now_ms);
+                     const std::string& spooled_path, std::int64_t now_ms);
   // Media the server fetched itself (URL preview images): owned by no user, in no quota.
   MediaRecord store_fetched(const std::string& content_type, std::string_view bytes, std::int64_t now_ms);
   // A media id for a later upload (POST /_matrix/media/v1/create). Throws 429 M_LIMIT_EXCEEDED
@@ -54,7 +59,7 @@ class MediaStore {
   // Fills a pending media id: 404 unknown or lapsed, 403 another user's, 409
   // M_CANNOT_OVERWRITE_MEDIA when it was filled already.
   MediaRecord upload_to(const std::string& media_id, const std::string& user_id, const std::string& content_type,
-                        const std::string& filename, std::string_view bytes, std::int64_t now_ms);
+                        const std::string& filename, const std::string& spooled_path, std::int64_t now_ms);
 
   std::optional<MediaRecord> find(const std::string& media_id) const;
   // The file's bytes; nullopt when the file is missing (never expected).
@@ -71,11 +76,16 @@ class MediaStore {
   static bool is_valid_media_id(std::string_view media_id);
 
  private:
-  // A new media id for the bytes: the file first, then its record (user_id empty: the server's).
-  MediaRecord store_new(const std::string& user_id, const std::string& content_type, const std::string& filename,
-                        std::string_view bytes, std::int64_t now_ms);
+  // A new media id for a file stored under `sha256` (user_id empty: the server's).
+  MediaRecord record_new(const std::string& user_id, const std::string& content_type, const std::string& filename,
+                         const std::string& sha256, std::uint64_t size, std::int64_t now_ms);
   // Writes the bytes under their hash (unless that file exists) and returns the hash.
   std::string store_file(std::string_view bytes) const;
+  // Moves a spooled file under its hash and returns the hash.
+  std::string store_spooled(const std::string& spooled_path) const;
+  // Makes the file at `temporary` (in the spool directory) durable as the file of `sha256`, or
+  // removes it when that file exists already.
+  void adopt(const std::string& temporary, const std::string& sha256) const;
   std::string path_of(const std::string& sha256) const;
   void put_record(storage::WriteBatch& batch, const MediaRecord& record) const;
   std::mutex& lock_for(const std::string& user_id) {

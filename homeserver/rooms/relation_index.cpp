@@ -15,6 +15,15 @@ constexpr std::size_t kMaxRelTypeBytes = 255;
 std::string activity_key(std::string_view room_id, std::uint64_t stream, std::string_view root_id) {
   return storage::key_prefix({room_id}) + storage::be64(stream) + storage::kKeySeparator + std::string(root_id);
 }
+
+std::string child_key(const Event& event, const Relation& relation) {
+  return storage::join_key({event.room_id, relation.parent_id, relation.rel_type}) + storage::kKeySeparator +
+         storage::be64(event.stream);
+}
+bool has_annotation_key(const Relation& relation) { return relation.rel_type == "m.annotation" && !relation.key.empty(); }
+std::string annotation_key(const Event& event, const Relation& relation) {
+  return storage::join_key({event.room_id, relation.parent_id, event.type, event.sender, relation.key});
+}
 }  // namespace
 
 std::optional<Relation> relation_of(const Event& event) { return relation_of(event.content()); }
@@ -46,15 +55,21 @@ std::string thread_of(const Event& event, const std::function<EventPtr(std::stri
   return std::string(kMainThread);
 }
 
+bool RelationIndex::stage_missing(storage::WriteBatch& batch, const Event& event, const Relation& relation,
+                                  const Event& parent) {
+  if (!database_.contains(Table::eventrelation_child, child_key(event, relation))) {
+    stage(batch, event, relation, parent);
+    return relation.rel_type == "m.thread";
+  }
+  if (has_annotation_key(relation) && !database_.contains(Table::annotation_eventid, annotation_key(event, relation)))
+    batch.put(Table::annotation_eventid, annotation_key(event, relation), event.event_id);
+  return false;
+}
+
 void RelationIndex::stage(storage::WriteBatch& batch, const Event& event, const Relation& relation, const Event& parent) {
-  batch.put(Table::eventrelation_child,
-            storage::join_key({event.room_id, relation.parent_id, relation.rel_type}) + storage::kKeySeparator +
-                storage::be64(event.stream),
+  batch.put(Table::eventrelation_child, child_key(event, relation),
             to_json(json::object{{"event_id", event.event_id}, {"type", event.type}, {"sender", event.sender}}));
-  if (relation.rel_type == "m.annotation" && !relation.key.empty())
-    batch.put(Table::annotation_eventid,
-              storage::join_key({event.room_id, relation.parent_id, event.type, event.sender, relation.key}),
-              event.event_id);
+  if (has_annotation_key(relation)) batch.put(Table::annotation_eventid, annotation_key(event, relation), event.event_id);
   if (relation.rel_type != "m.thread") return;
   // The thread's summary, its participants (the root's sender too) and its place among the
   // room's threads by latest activity.

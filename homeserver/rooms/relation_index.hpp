@@ -53,6 +53,9 @@ class RelationIndex {
 
   // Adds the event's relation (when its parent is `parent`, an event of the same room) to the batch.
   void stage(storage::WriteBatch& batch, const Event& event, const Relation& relation, const Event& parent);
+  // The same for an event stored before the index had all its tables: stages what the index
+  // lacks of the event (all of it, or its annotation entry). True when a thread's summary changed.
+  bool stage_missing(storage::WriteBatch& batch, const Event& event, const Relation& relation, const Event& parent);
 
   // Children of `parent_id`, newest first when `newest_first`, with stream in (after, before);
   // rel_type empty: every type. At most `limit`.

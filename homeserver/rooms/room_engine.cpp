@@ -33,6 +33,7 @@ MembershipRecord parse_membership(std::string_view room_id, std::string_view tex
 }
 
 constexpr std::string_view kStreamIndexBuiltKey = "rooms.stream_index";
+constexpr std::string_view kRelationIndexBuiltKey = "rooms.relation_index";
 
 // Transaction ids are scoped per device and per endpoint: /send and /redact do not share them.
 std::string txn_key(const EventDraft& draft, const std::string& room_id) {
@@ -44,6 +45,31 @@ RoomEngine::RoomEngine(storage::Database& database, const ServerIdentity& identi
                        StateStore& states)
     : database_(database), identity_(identity), stream_(stream), states_(states), relations_(database) {
   if (!database_.contains(Table::meta, kStreamIndexBuiltKey)) build_stream_index();
+  if (!database_.contains(Table::meta, kRelationIndexBuiltKey)) build_relation_index();
+}
+
+void RoomEngine::build_relation_index() {
+  // Schema 5 added the relation index and schema 6 its annotations; a database written before
+  // them gets the entries of its older events here, in stream order, so that thread summaries
+  // come out as if staged live. What an event got when it was stored is not staged again.
+  storage::WriteBatch batch;
+  database_.scan_prefix(Table::stream_eventid, "", [&](std::string_view, std::string_view room_and_event) {
+    auto event = get_event(room_and_event.substr(room_and_event.find('\0') + 1));
+    if (!event) return true;
+    auto relation = relation_of(*event);
+    if (!relation) return true;
+    auto parent = get_event(relation->parent_id);
+    if (!parent || parent->room_id != event->room_id) return true;
+    bool staged_thread = relations_.stage_missing(batch, *event, *relation, *parent);
+    // A thread's summary is read from the database: it is written before its thread's next event.
+    if (staged_thread || batch.size_bytes() > (8u << 20)) {
+      database_.write(std::move(batch));
+      batch = {};
+    }
+    return true;
+  });
+  batch.put(Table::meta, kRelationIndexBuiltKey, "1");
+  database_.write(std::move(batch));
 }
 
 void RoomEngine::build_stream_index() {

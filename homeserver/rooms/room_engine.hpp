@@ -137,6 +137,7 @@ class RoomEngine {
   };
 
   void build_stream_index();
+  void build_relation_index();
   std::shared_ptr<Room> load_room(const std::string& room_id);
   EventPtr persist(Room& room, std::shared_ptr<Event> event);
   // Adds the event's rows to `batch` at stream `position`; finds replaced state with find_event.

@@ -88,6 +88,65 @@ TEST_F(RelationIndexTest, ThreadsKeepTheirSummaryAndActivityOrder) {
   EXPECT_EQ(rooms->relations().thread(room, root->event_id)->count, 2u);
 }
 
+// A database written before schema 5 (no relation index) or 6 (no annotation entries) gets the
+// entries of its older events on the next start, once, and nothing twice.
+class RelationIndexRebuildTest : public RelationIndexTest {
+ protected:
+  void forget(storage::Table table) {
+    storage::WriteBatch batch;
+    database->scan_prefix(table, "", [&](std::string_view key, std::string_view) {
+      batch.remove(table, key);
+      return true;
+    });
+    database->write(std::move(batch));
+  }
+  void forget_that_the_index_was_built() {
+    storage::WriteBatch batch;
+    batch.remove(storage::Table::meta, "rooms.relation_index");
+    database->write(std::move(batch));
+  }
+};
+
+TEST_F(RelationIndexRebuildTest, OlderEventsAreIndexedOnceOnTheNextStart) {
+  auto room = create_room(kAlice);
+  join(room, kBob);
+  auto root = text(room, kAlice);
+  relate(room, kBob, "m.thread", root->event_id);
+  auto latest = relate(room, kAlice, "m.thread", root->event_id);
+  json::object reaction{{"m.relates_to", json::object{{"rel_type", "m.annotation"}, {"event_id", root->event_id}, {"key", "👍"}}}};
+  auto thumbs = send(room, EventDraft{"m.reaction", {}, kBob, reaction});
+  auto edit = relate(room, kAlice, "m.replace", root->event_id);
+  for (auto table : {storage::Table::eventrelation_child, storage::Table::roomthread_summary,
+                     storage::Table::roomthread_activity, storage::Table::threadparticipant_flag,
+                     storage::Table::annotation_eventid})
+    forget(table);
+  forget_that_the_index_was_built();
+  open();
+  const auto& index = rooms->relations();
+  auto summary = index.thread(room, root->event_id);
+  ASSERT_TRUE(summary);
+  EXPECT_EQ(summary->count, 2u);
+  EXPECT_EQ(summary->latest_event_id, latest->event_id);
+  EXPECT_TRUE(index.took_part(room, root->event_id, kBob));
+  EXPECT_EQ(index.threads(room, UINT64_MAX, 10).size(), 1u);
+  auto children = index.children(room, root->event_id, "", 0, UINT64_MAX, 10, false);
+  ASSERT_EQ(children.size(), 4u);
+  EXPECT_EQ(children.back().event_id, edit->event_id);
+  EXPECT_EQ(index.annotation(room, root->event_id, "m.reaction", kBob, "👍"), thumbs->event_id);
+
+  // A schema-5 database: the relations indexed, the annotations not, and the flag missing.
+  forget(storage::Table::annotation_eventid);
+  forget_that_the_index_was_built();
+  open();
+  EXPECT_EQ(rooms->relations().thread(room, root->event_id)->count, 2u) << "no thread event counted twice";
+  EXPECT_EQ(rooms->relations().children(room, root->event_id, "", 0, UINT64_MAX, 10, false).size(), 4u);
+  EXPECT_EQ(rooms->relations().annotation(room, root->event_id, "m.reaction", kBob, "👍"), thumbs->event_id);
+  // Built once: an index entry lost after that is not made again at a restart.
+  forget(storage::Table::annotation_eventid);
+  open();
+  EXPECT_FALSE(rooms->relations().annotation(room, root->event_id, "m.reaction", kBob, "👍"));
+}
+
 TEST(RelationOf, ReadsOnlyWellFormedRelations) {
   auto event_with = [](json::value relates) {
     auto event = std::make_shared<Event>();

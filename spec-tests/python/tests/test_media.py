@@ -4,6 +4,7 @@ endpoints frozen by date, and bad input (too large, unknown, not an image, decom
 header injection). Spec: authed-content-repo.yaml, content-repo.yaml, "Content repository".
 Images are made with Pillow (python3-pil) and checked by decoding the thumbnails."""
 
+import asyncio
 import hashlib
 import io
 import os
@@ -223,3 +224,130 @@ class TestLegacyMediaBeforeFreeze(MediaTestCase):
         self.assertOk(thumb, "ThumbnailResponse", "nio thumbnail (legacy r0)")
         # 96 x 96 scaled: the smallest recommended scale size that covers it is 320 x 240.
         self.assertEqual(Image.open(io.BytesIO(thumb.body)).size, (320, 240))
+
+
+def peak_memory_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM in /proc status")
+
+
+class TestSpooledUploads(MediaTestCase):
+    """Uploads go to a file as they arrive (content-repo "Per-user upload quota ... streaming"):
+    the server's peak memory does not grow with the size of an upload, and no spooled file is
+    left behind by an upload that succeeded, was refused or was cut off."""
+    server_config = "media:\n  max_upload_mb: 64\n  quota_mb_per_user: 100\n"
+
+    def spool_files(self):
+        return os.listdir(os.path.join(self.server.tmp, "data", "media", "tmp"))
+
+    async def wait_for_empty_spool(self):
+        for _ in range(200):
+            if not self.spool_files():
+                return
+            await asyncio.sleep(0.05)
+        self.fail(f"spooled files left behind: {self.spool_files()}")
+
+    async def test_large_upload_is_not_held_in_memory(self):
+        alice = await self.register("alice")
+        status, body = await self.upload_raw(alice, b"warm-up", "text/plain")
+        self.assertEqual(status, 200, body)
+        before = peak_memory_kib(self.server.proc.pid)
+        piece = os.urandom(1 << 20)
+        data = piece * 48  # 48 MiB
+        status, body = await self.upload_raw(alice, data, "application/octet-stream", filename="scan.bin")
+        self.assertEqual(status, 200, body)
+        grown_mib = (peak_memory_kib(self.server.proc.pid) - before) / 1024
+        # Held in memory, the body alone would add 48 MiB to the peak.
+        self.assertLess(grown_mib, 16, f"peak memory grew by {grown_mib:.1f} MiB for a 48 MiB upload")
+        await self.wait_for_empty_spool()
+        server, media_id = self.media_path(body["content_uri"])
+        got, downloaded = await self.get(alice, f"{MEDIA}/download/{server}/{media_id}")
+        self.assertEqual(got.status, 200)
+        self.assertEqual(len(downloaded), len(data))
+        self.assertEqual(hashlib.sha256(downloaded).digest(), hashlib.sha256(data).digest())
+
+    async def test_chunked_upload(self):
+        alice = await self.register("alice")
+        data = os.urandom(300000)
+
+        async def pieces():
+            for start in range(0, len(data), 70000):
+                yield data[start:start + 70000]
+        resp = await alice.send("POST", "/_matrix/media/v3/upload", pieces(),
+                                {"Content-Type": "application/octet-stream",
+                                 "Authorization": f"Bearer {alice.access_token}"})
+        body = await resp.json(content_type=None)
+        self.assertEqual(resp.status, 200, body)
+        server, media_id = self.media_path(body["content_uri"])
+        got, downloaded = await self.get(alice, f"{MEDIA}/download/{server}/{media_id}")
+        self.assertEqual((got.status, downloaded), (200, data))
+
+    async def test_refused_uploads_leave_no_file(self):
+        alice = await self.register("alice")
+        # Over the quota (100 MiB): 60 MiB is taken, another 60 MiB is refused once it has arrived.
+        big = os.urandom(1 << 20) * 60
+        status, body = await self.upload_raw(alice, big, "application/octet-stream")
+        self.assertEqual(status, 200, body)
+        status, body = await self.upload_raw(alice, big[::-1], "application/octet-stream")
+        self.assertRawError(status, body, "M_TOO_LARGE", 413, "upload past the quota")
+        await self.wait_for_empty_spool()
+        # A bad token: refused once the body has arrived, and the body goes.
+        resp = await alice.send("POST", "/_matrix/media/v3/upload", b"x" * 100000,
+                                {"Content-Type": "text/plain", "Authorization": "Bearer nonsense"})
+        body = await resp.json(content_type=None)
+        self.assertRawError(resp.status, body, "M_UNKNOWN_TOKEN", 401, "bad token")
+        await self.wait_for_empty_spool()
+        # An asynchronous upload to another user's media id.
+        bob = await self.register("bob")
+        resp = await bob.send("POST", "/_matrix/media/v1/create", b"{}",
+                              {"Authorization": f"Bearer {bob.access_token}", "Content-Type": "application/json"})
+        server, media_id = self.media_path((await resp.json(content_type=None))["content_uri"])
+        resp = await alice.send("PUT", f"/_matrix/media/v3/upload/{server}/{media_id}", b"not yours",
+                                {"Content-Type": "text/plain", "Authorization": f"Bearer {alice.access_token}"})
+        body = await resp.json(content_type=None)
+        self.assertRawError(resp.status, body, "M_FORBIDDEN", 403, "another user's media id")
+        await self.wait_for_empty_spool()
+
+    async def test_cut_off_upload_leaves_no_file(self):
+        alice = await self.register("alice")
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.server.port)
+        writer.write((f"POST /_matrix/media/v3/upload HTTP/1.1\r\nHost: localhost\r\n"
+                      f"Authorization: Bearer {alice.access_token}\r\nContent-Type: text/plain\r\n"
+                      f"Content-Length: {10 << 20}\r\n\r\n").encode())
+        writer.write(b"y" * (1 << 20))
+        await writer.drain()
+        # The arriving body is on disk, not in memory...
+        for _ in range(200):
+            if self.spool_files():
+                break
+            await asyncio.sleep(0.05)
+        self.assertEqual(len(self.spool_files()), 1, "the upload in progress is spooled to a file")
+        # ...and goes when the client does.
+        writer.close()
+        await writer.wait_closed()
+        await self.wait_for_empty_spool()
+        # The server still answers.
+        status, body = await self.upload_raw(alice, b"after", "text/plain")
+        self.assertEqual(status, 200, body)
+
+    async def test_expect_continue(self):
+        """curl sends `Expect: 100-continue` before a body of a megabyte and waits for the go-ahead
+        (RFC 9110 §10.1.1); the server gives it before reading the body."""
+        alice = await self.register("alice")
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.server.port)
+        body = b"z" * 5000
+        writer.write((f"POST /_matrix/media/v3/upload HTTP/1.1\r\nHost: localhost\r\n"
+                      f"Authorization: Bearer {alice.access_token}\r\nContent-Type: text/plain\r\n"
+                      f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n").encode())
+        await writer.drain()
+        interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        self.assertTrue(interim.startswith(b"HTTP/1.1 100 Continue"), interim)
+        writer.write(body)
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        writer.close()
+        await writer.wait_closed()
