@@ -2,6 +2,13 @@
 
 namespace domovoy {
 
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 std::string fold_word(std::string_view word) {
   std::string out;
   out.reserve(word.size());

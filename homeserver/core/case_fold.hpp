@@ -8,4 +8,8 @@ namespace domovoy {
 
 std::string fold_word(std::string_view word);
 
+// ASCII letters to lower case, every other byte unchanged: for protocol names (URL schemes,
+// media types, header parameters), which are case-insensitive in ASCII only.
+std::string ascii_lower(std::string_view text);
+
 }  // namespace domovoy

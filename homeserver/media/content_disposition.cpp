@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "homeserver/core/case_fold.hpp"
+
 namespace domovoy {
 
 namespace {
@@ -19,9 +21,7 @@ std::string media_type_of(std::string_view content_type) {
   auto type = content_type.substr(0, end);
   while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.remove_suffix(1);
   while (!type.empty() && std::isspace(static_cast<unsigned char>(type.front()))) type.remove_prefix(1);
-  std::string lower(type);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lower;
+  return ascii_lower(type);
 }
 
 // RFC 8187 attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"

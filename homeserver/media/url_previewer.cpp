@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/case_fold.hpp"
 #include "homeserver/http/blocking.hpp"
 #include "homeserver/media/media_store.hpp"
 #include "homeserver/media/open_graph.hpp"
@@ -21,17 +22,12 @@ namespace {
 
 constexpr std::size_t kMaxUrlBytes = 2048;
 
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // An absolute http(s) URL with a host and no user info; empty otherwise.
 std::string checked_url(std::string_view text) {
   if (text.empty() || text.size() > kMaxUrlBytes) return {};
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return {};
-  auto scheme = lower(std::string(parsed->scheme()));
+  auto scheme = ascii_lower(parsed->scheme());
   if ((scheme != "http" && scheme != "https") || parsed->host().empty() || parsed->has_userinfo()) return {};
   boost::urls::url url(*parsed);
   url.remove_fragment();
@@ -43,10 +39,10 @@ std::pair<std::string, std::string> media_type(const http::ClientResponse& respo
   auto it = response.headers.find("content-type");
   if (it == response.headers.end()) return {};
   const auto& value = it->second;
-  auto type = lower(value.substr(0, value.find(';')));
+  auto type = ascii_lower(value.substr(0, value.find(';')));
   type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
   std::string charset;
-  auto at = lower(value).find("charset=");
+  auto at = ascii_lower(value).find("charset=");
   if (at != std::string::npos) {
     charset = value.substr(at + 8);
     charset = charset.substr(0, charset.find_first_of("; "));
