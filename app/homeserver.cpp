@@ -1,4 +1,6 @@
 #include "app/homeserver.hpp"
+
+#include <boost/asio/ssl.hpp>
 #include "homeserver/core/clock.hpp"
 
 #include <spdlog/spdlog.h>
@@ -83,6 +85,9 @@ struct Homeserver::Parts {
   housing::DemoFiles demo;
   http::Router router;
   http::Server server;
+  // The federation listener (TLS, its own routes), when the config has one.
+  http::Router federation_router;
+  std::unique_ptr<http::Server> federation_server;
   std::vector<std::thread> threads;
 
   static std::unique_ptr<storage::Database> open_database(const Config& config) {
@@ -95,7 +100,7 @@ struct Homeserver::Parts {
     limits.max_body_bytes = config.max_body_bytes;
     // A region's registry file is megabytes; it is the operators' endpoint only.
     limits.body_limits_by_prefix.push_back({"/_domovoy/admin/v1/registry", std::max<std::size_t>(config.max_body_bytes, 64u << 20)});
-    // Uploads are as large as the media limit allows (and held once in memory, not twice).
+    // Uploads are as large as the media limit allows (spooled to a file as they arrive).
     for (auto prefix : {"/_matrix/media/v3/upload", "/_matrix/media/r0/upload"})
       limits.body_limits_by_prefix.push_back({prefix, config.media.max_upload_bytes});
     limits.max_connections = config.max_connections;
@@ -272,6 +277,14 @@ struct Homeserver::Parts {
     register_media_routes(router, services, media, thumbnailer, thumbnail_pool, url_previewer.get());
     register_sync_routes(router, services, sync_pool);
     federation::register_key_server_routes(router, config, identity);
+    if (!config.federation.listen_address.empty()) {
+      federation::register_key_server_routes(federation_router, config, identity);
+      register_openid_userinfo_route(federation_router, services);
+      // Servers authenticate with X-Matrix signatures, never with access tokens.
+      auto no_tokens = [](const std::string&, const http::Request&) -> std::optional<http::Session> { return std::nullopt; };
+      federation_server = std::make_unique<http::Server>(io, blocking_pool, federation_router, no_tokens,
+                                                         limits_of(config), rate_limits_of(config));
+    }
     register_server_admin_routes(router, services);
     housing::register_housing_routes(router, services, housing);
     room_service.set_membership_gate([this](const std::string& room_id, const std::string& sender,
@@ -354,6 +367,20 @@ unsigned short Homeserver::listen() {
   return port;
 }
 
+unsigned short Homeserver::listen_federation() {
+  auto& federation = parts_->config.federation;
+  if (!parts_->federation_server) return 0;
+  auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+  tls->set_options(boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
+                   boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
+                   boost::asio::ssl::context::no_tlsv1_1);
+  tls->use_certificate_chain_file(federation.tls_cert_file);
+  tls->use_private_key_file(federation.tls_key_file, boost::asio::ssl::context::pem);
+  auto port = parts_->federation_server->listen_tls(federation.listen_address, federation.listen_port, std::move(tls));
+  federation.listen_port = port;  // what /.well-known/matrix/server delegates to
+  return port;
+}
+
 void Homeserver::run() {
   for (unsigned i = 1; i < parts_->config.network_threads; ++i) parts_->threads.emplace_back([this] { parts_->io.run(); });
   parts_->io.run();
@@ -367,6 +394,7 @@ void Homeserver::start_background() {
 void Homeserver::stop() {
   // Only asks the threads to finish: run() or the destructor joins them, never two places at once.
   parts_->server.stop();
+  if (parts_->federation_server) parts_->federation_server->stop();
   parts_->io.stop();
 }
 

@@ -22,6 +22,9 @@ class Homeserver {
 
   // Starts listening; returns the bound port (the configured one, or a free one for port 0).
   unsigned short listen();
+  // Starts the federation listener (TLS) when the config has one; returns its port, 0 without
+  // one. Throws for a certificate or key that cannot be loaded, or an address that cannot be bound.
+  unsigned short listen_federation();
   // Runs the network threads until stop(); the calling thread is one of them.
   void run();
   // Runs the network threads in the background (for embedding); the destructor joins them.

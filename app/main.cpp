@@ -65,8 +65,19 @@ int serve(Config config, bool with_housing) {
               << error.what() << "\n";
     return 4;
   }
+  unsigned short federation_port = 0;
+  try {
+    federation_port = server->listen_federation();
+  } catch (const std::exception& error) {
+    std::cerr << "domovoy: cannot start the federation listener on " << config.federation.listen_address << ":"
+              << config.federation.listen_port << ": " << error.what() << "\n";
+    return 4;
+  }
   std::cout << "Domovoy " << config.server_name << " listening on http://" << config.listen_address << ":" << port
             << "/" << std::endl;
+  if (federation_port)
+    std::cout << "Federation listening on https://" << config.federation.listen_address << ":" << federation_port << "/"
+              << std::endl;
   if (housing_bots) {
     housing_bots->start(port, config.housing.demo);
     std::cout << "Housing bots (domovoy housing) started at " << housing_bots->url() << ", data in " << config.data_dir
@@ -110,6 +121,8 @@ int main(int argc, char** argv) {
   bool use_test_clock = false;
   bool with_housing = false;
   std::vector<std::string> appservice_files;
+  std::string federation_listen, tls_cert, tls_key, federation_ca;
+  std::vector<std::string> federation_allow, federation_allow_ip;
   auto* serve_command = app.add_subcommand("serve", "Run the homeserver (the default)");
   for (auto* command : {&app, serve_command}) {
     command->add_option("--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
@@ -122,6 +135,15 @@ int main(int argc, char** argv) {
                       "Let admins set the server's clock (PUT /_domovoy/admin/v1/test/clock); for tests only");
     command->add_option("--appservice", appservice_files, "Appservice registration file (repeatable)")
         ->check(CLI::ExistingFile);
+    command->add_option("--federation-listen", federation_listen, "ADDRESS:PORT of the federation listener (TLS)");
+    command->add_option("--tls-cert", tls_cert, "PEM certificate chain of the federation listener");
+    command->add_option("--tls-key", tls_key, "PEM private key of the federation listener");
+    command->add_option("--federation-ca", federation_ca,
+                        "PEM certificate authorities that outbound federation trusts instead of the system's");
+    command->add_option("--federation-allow", federation_allow,
+                        "A server name or *.suffix allowed to federate (repeatable)");
+    command->add_option("--federation-allow-ip", federation_allow_ip,
+                        "An address range let through the outbound deny list (repeatable)");
     command->add_flag("--with-housing", with_housing,
                       "Start the housing bots (domovoy housing) beside the server, with their data in <data-dir>/housing");
   }
@@ -142,6 +164,12 @@ int main(int argc, char** argv) {
     if (!log_level.empty()) config.log_level = log_level;
     if (no_rate_limits) config.rate_limits_enabled = false;
     for (const auto& file : appservice_files) config.appservice_files.push_back(file);
+    if (!federation_listen.empty()) parse_federation_listen(config, federation_listen);
+    if (!tls_cert.empty()) config.federation.tls_cert_file = tls_cert;
+    if (!tls_key.empty()) config.federation.tls_key_file = tls_key;
+    if (!federation_ca.empty()) config.federation.ca_file = federation_ca;
+    for (const auto& pattern : federation_allow) config.federation.allow.push_back(pattern);
+    for (const auto& range : federation_allow_ip) config.federation.allow_ip.push_back(range);
     validate_config(config);
   } catch (const ConfigError& error) {
     std::cerr << "domovoy: bad configuration: " << error.what() << "\n";

@@ -36,7 +36,9 @@ void register_key_server_routes(http::Router& router, const Config& config, cons
     std::string delegate = config.federation_delegate;
     if (delegate.empty()) {
       bool has_port = config.server_name.find(':') != std::string::npos && config.server_name.back() != ']';
-      delegate = has_port ? config.server_name : config.server_name + ":" + std::to_string(config.listen_port);
+      // Other servers reach this one at its federation listener, when it has one.
+      auto port = config.federation.listen_address.empty() ? config.listen_port : config.federation.listen_port;
+      delegate = has_port ? config.server_name : config.server_name + ":" + std::to_string(port);
     }
     return http::Response::json(json::object{{"m.server", delegate}});
   });

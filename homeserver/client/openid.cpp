@@ -22,6 +22,10 @@ void register_openid_routes(http::Router& router, ClientServices& services) {
                                                                {"matrix_server_name", services.config.server_name},
                                                                {"expires_in", OpenIdTokens::kLifetimeMs / 1000}});
                     });
+  register_openid_userinfo_route(router, services);
+}
+
+void register_openid_userinfo_route(http::Router& router, ClientServices& services) {
   router.add(verb::get, "/_matrix/federation/v1/openid/userinfo", http::Auth::none, [&services](http::Request& request) {
     auto token = request.query_param("access_token");
     if (!token || token->empty()) throw ApiError(401, "M_MISSING_TOKEN", "Missing access_token");

@@ -29,6 +29,8 @@ void register_room_key_routes(http::Router& router, ClientServices& services);
 void register_pusher_routes(http::Router& router, ClientServices& services);
 void register_notification_routes(http::Router& router, ClientServices& services);
 void register_openid_routes(http::Router& router, ClientServices& services);
+// The federation half alone, for the federation listener (it needs the token, no signature).
+void register_openid_userinfo_route(http::Router& router, ClientServices& services);
 void register_report_routes(http::Router& router, ClientServices& services);
 void register_user_directory_routes(http::Router& router, ClientServices& services);
 void register_hierarchy_routes(http::Router& router, ClientServices& services);

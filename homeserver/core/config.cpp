@@ -2,7 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
+#include <fstream>
+#include <tuple>
 
 #include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/ip_ranges.hpp"
@@ -63,7 +67,8 @@ void read_registration_tokens(const YAML::Node& node, std::vector<RegistrationTo
 
 const std::vector<std::string> kTopLevelKeys = {
     "server_name", "listen", "data_dir", "public_baseurl", "federation_delegate", "registration", "rate_limits",
-    "rooms", "limits", "password_hashing", "threads", "storage", "log_level", "admins", "appservices", "housing", "media"};
+    "rooms", "limits", "password_hashing", "threads", "storage", "log_level", "admins", "appservices", "housing", "media",
+    "federation"};
 }  // namespace
 
 std::string Config::base_url() const {
@@ -71,7 +76,8 @@ std::string Config::base_url() const {
   return "http://" + listen_address + ":" + std::to_string(listen_port) + "/";
 }
 
-void parse_listen(Config& config, const std::string& listen) {
+namespace {
+std::pair<std::string, unsigned short> parse_address_and_port(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) throw ConfigError("listen must be ADDRESS:PORT, got '" + listen + "'");
   auto address = listen.substr(0, colon);
@@ -83,8 +89,16 @@ void parse_listen(Config& config, const std::string& listen) {
     throw ConfigError("listen port is not a number in '" + listen + "'");
   }
   if (port < 0 || port > 65535) throw ConfigError("listen port out of range in '" + listen + "'");
-  config.listen_address = address;
-  config.listen_port = static_cast<unsigned short>(port);
+  return {address, static_cast<unsigned short>(port)};
+}
+}  // namespace
+
+void parse_listen(Config& config, const std::string& listen) {
+  std::tie(config.listen_address, config.listen_port) = parse_address_and_port(listen);
+}
+
+void parse_federation_listen(Config& config, const std::string& listen) {
+  std::tie(config.federation.listen_address, config.federation.listen_port) = parse_address_and_port(listen);
 }
 
 Config load_config_file(const std::string& path, Config config) {
@@ -170,6 +184,21 @@ Config load_config_file(const std::string& path, Config config) {
         throw ConfigError("unknown config key 'media." + key + "' in " + path);
     }
   }
+  if (auto federation = root["federation"]) {
+    auto& target = config.federation;
+    if (federation["listen"]) parse_federation_listen(config, federation["listen"].as<std::string>());
+    read(federation, "tls_cert", target.tls_cert_file, "federation.");
+    read(federation, "tls_key", target.tls_key_file, "federation.");
+    read(federation, "ca", target.ca_file, "federation.");
+    read(federation, "allow", target.allow, "federation.");
+    read(federation, "allow_ip", target.allow_ip, "federation.");
+    for (auto it = federation.begin(); it != federation.end(); ++it) {
+      static const std::vector<std::string> kFederationKeys = {"listen", "tls_cert", "tls_key", "ca", "allow", "allow_ip"};
+      auto key = it->first.as<std::string>();
+      if (std::find(kFederationKeys.begin(), kFederationKeys.end(), key) == kFederationKeys.end())
+        throw ConfigError("unknown config key 'federation." + key + "' in " + path);
+    }
+  }
   if (auto rates = root["rate_limits"]) {
     read(rates, "enabled", config.rate_limits_enabled, "rate_limits.");
     read_rate(rates, "per_user", config.rate_per_user);
@@ -204,6 +233,36 @@ Config load_config_file(const std::string& path, Config config) {
   return config;
 }
 
+namespace {
+bool is_readable_file(const std::string& path) {
+  std::ifstream file(path);
+  return file.good();
+}
+
+void validate_federation(const Config::Federation& federation) {
+  if (!federation.listen_address.empty()) {
+    if (federation.tls_cert_file.empty() || federation.tls_key_file.empty())
+      throw ConfigError("a federation listener needs federation.tls_cert and federation.tls_key (--tls-cert, --tls-key)");
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(federation.listen_address, ec);
+    if (ec) throw ConfigError("federation.listen: '" + federation.listen_address + "' is not an IP address");
+  }
+  for (const auto* file : {&federation.tls_cert_file, &federation.tls_key_file, &federation.ca_file})
+    if (!file->empty() && !is_readable_file(*file)) throw ConfigError("federation: cannot read '" + *file + "'");
+  for (const auto& pattern : federation.allow) {
+    std::string_view name = pattern;
+    if (name.substr(0, 2) == "*.") name.remove_prefix(2);
+    if (!is_valid_server_name(name))
+      throw ConfigError("federation.allow: '" + pattern + "' is neither a server name nor *.suffix");
+  }
+  try {
+    IpRanges::parse(federation.allow_ip);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError(std::string("federation.allow_ip: ") + error.what());
+  }
+}
+}  // namespace
+
 void validate_config(const Config& config) {
   if (!is_valid_server_name(config.server_name))
     throw ConfigError("server_name '" + config.server_name + "' is not a valid Matrix server name");
@@ -218,6 +277,7 @@ void validate_config(const Config& config) {
   if (config.media.url_preview_max_bytes < (1u << 10))
     throw ConfigError("media.url_preview_max_size_kb must be at least 1");
   if (config.media.url_preview_timeout_ms < 100) throw ConfigError("media.url_preview_timeout_ms must be at least 100");
+  validate_federation(config.federation);
   if (config.max_connections_per_address < 1) throw ConfigError("limits.max_connections_per_address must be at least 1");
   if (config.password_ops_limit < 1 || config.password_mem_limit_mb < 8)
     throw ConfigError("password_hashing is weaker than argon2id allows (ops_limit >= 1, mem_limit_mb >= 8)");

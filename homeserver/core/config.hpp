@@ -55,6 +55,17 @@ struct Config {
     bool demo = false;  // import the demo region (the embedded default, with no config file)
   } housing;
 
+  // Federation with other servers (docs/federation.md): a TLS listener of its own.
+  struct Federation {
+    std::string listen_address;  // federation.listen / --federation-listen; empty: no federation listener
+    unsigned short listen_port = 0;
+    std::string tls_cert_file;   // PEM certificate chain
+    std::string tls_key_file;    // PEM private key
+    std::string ca_file;         // PEM CAs outbound requests trust instead of the system's; empty: the system's
+    std::vector<std::string> allow;     // server names or "*.suffix" wildcards allowed to federate
+    std::vector<std::string> allow_ip;  // ranges let through the outbound deny list
+  } federation;
+
   // The media repository (docs/client-surface.md).
   struct Media {
     std::size_t max_upload_bytes = 50u << 20;       // media.max_upload_mb
@@ -118,6 +129,8 @@ class ConfigError : public std::runtime_error {
 Config load_config_file(const std::string& path, Config base = {});
 // "host:port" -> fields; throws ConfigError.
 void parse_listen(Config& config, const std::string& listen);
+// The same for --federation-listen / federation.listen.
+void parse_federation_listen(Config& config, const std::string& listen);
 // Checks the combination of values; throws ConfigError.
 void validate_config(const Config& config);
 

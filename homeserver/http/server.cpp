@@ -6,6 +6,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
 #include <array>
@@ -105,6 +106,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   RateLimits rate_limits;
   RateLimiter limiter;
   std::optional<tcp::acceptor> acceptor;
+  std::shared_ptr<asio::ssl::context> tls;  // set: every connection speaks TLS
   std::atomic<std::size_t>& open_connections;
   ConnectionsPerAddress connections_per_address;
   std::atomic<std::uint64_t> next_request_id{1};
@@ -143,12 +145,27 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       }
       open_connections.fetch_add(1);
       auto executor = socket.get_executor();
-      asio::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket)), remote),
-                     [self = shared_from_this(), remote](std::exception_ptr) {
-                       self->connections_per_address.close(remote);
-                       self->open_connections.fetch_sub(1);
-                     });
+      auto done = [self = shared_from_this(), remote](std::exception_ptr) {
+        self->connections_per_address.close(remote);
+        self->open_connections.fetch_sub(1);
+      };
+      if (tls) asio::co_spawn(executor, serve_tls_connection(std::move(socket), remote), done);
+      else asio::co_spawn(executor, serve_connection(beast::tcp_stream(std::move(socket)), remote), done);
     }
+  }
+
+  // The TLS handshake, bounded like a request's head, then HTTP over it.
+  asio::awaitable<void> serve_tls_connection(tcp::socket socket, std::string remote) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+    beast::get_lowest_layer(stream).expires_after(limits.header_timeout);
+    boost::system::error_code ec;
+    co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      spdlog::debug("TLS handshake with {} failed: {}", remote, ec.message());
+      beast::get_lowest_layer(stream).socket().close(ec);
+      co_return;
+    }
+    co_await serve_connection(std::move(stream), std::move(remote));
   }
 
   static void add_cors(bhttp::response<bhttp::string_body>& response) {
@@ -303,11 +320,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // Answers `response` and closes. Closing with unread bytes makes the kernel send RST, which can
   // destroy the answer before the client reads it: stop sending, then read and drop what the
   // client still sends (bounded in bytes and time).
-  static asio::awaitable<void> answer_and_close(beast::tcp_stream& stream, bhttp::response<bhttp::string_body> response) {
+  template <class Stream>
+  static asio::awaitable<void> answer_and_close(Stream& stream, bhttp::response<bhttp::string_body> response) {
     boost::system::error_code ec;
     co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(std::chrono::seconds(5));
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
     std::array<char, 16384> sink;
     for (std::size_t drained = 0; !ec && drained < kMaxDrainBytes;) {
       drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
@@ -330,7 +348,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return match.kind == Router::MatchKind::found ? match.route->spool_directory : std::string{};
   }
 
-  asio::awaitable<void> serve_connection(beast::tcp_stream stream, std::string remote) {
+  // Plain HTTP (beast::tcp_stream) or HTTPS (beast::ssl_stream over one, handshake done).
+  template <class Stream>
+  asio::awaitable<void> serve_connection(Stream stream, std::string remote) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     bool first = true;
@@ -338,7 +358,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
       parser.body_limit(largest_body_limit());
-      stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+      beast::get_lowest_layer(stream).expires_after(first ? limits.header_timeout : limits.idle_timeout);
       co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       // Refused before the body is read: whatever follows this head cannot be delimited.
       if ((!ec || ec == bhttp::error::body_limit) && !has_supported_framing(parser.get(), parser.get().version())) {
@@ -395,10 +415,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           co_await answer_and_close(stream, to_http(error_response(500, "M_UNKNOWN", "Internal server error"), 11, false));
           break;
         }
-        stream.expires_after(limits.body_timeout);
+        beast::get_lowest_layer(stream).expires_after(limits.body_timeout);
         co_await bhttp::async_read(stream, buffer, *file_parser, asio::redirect_error(asio::use_awaitable, ec));
       } else if (!ec) {
-        stream.expires_after(limits.body_timeout);
+        beast::get_lowest_layer(stream).expires_after(limits.body_timeout);
         co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec == bhttp::error::body_limit) {
@@ -427,17 +447,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         request.body = std::move(raw.body());
       }
       auto request_id = next_request_id.fetch_add(1);
-      stream.expires_never();
+      beast::get_lowest_layer(stream).expires_never();
       auto response = co_await dispatch(request);
       spdlog::debug("req {} {} {} -> {}", request_id, std::string(bhttp::to_string(request.method)), request.path,
                     response.status);
       auto http_response = to_http(std::move(response), 11, keep_alive);  // we speak HTTP/1.1 (RFC 9110 §6.2)
-      stream.expires_after(limits.body_timeout);
+      beast::get_lowest_layer(stream).expires_after(limits.body_timeout);
       co_await bhttp::async_write(stream, http_response, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !keep_alive) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.socket().close(ec);
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream).socket().close(ec);
   }
 };
 
@@ -445,6 +465,12 @@ Server::Server(asio::io_context& io, asio::thread_pool& blocking_pool, const Rou
                TokenResolver resolve_token, ServerLimits limits, RateLimits rate_limits, TokenResolver cached_token)
     : impl_(std::make_shared<Impl>(io, blocking_pool, router, std::move(resolve_token), std::move(cached_token),
                                    limits, rate_limits, open_connections_)) {}
+
+unsigned short Server::listen_tls(const std::string& address, unsigned short port,
+                                  std::shared_ptr<asio::ssl::context> tls) {
+  impl_->tls = std::move(tls);
+  return listen(address, port);
+}
 
 unsigned short Server::listen(const std::string& address, unsigned short port) {
   tcp::endpoint endpoint(asio::ip::make_address(address), port);

@@ -14,6 +14,10 @@
 #include "homeserver/http/rate_limiter.hpp"
 #include "homeserver/http/router.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace domovoy::http {
 
 struct ServerLimits {
@@ -57,6 +61,9 @@ class Server {
 
   // Binds and starts accepting; returns the bound port (useful with port 0).
   unsigned short listen(const std::string& address, unsigned short port);
+  // The same over TLS with this server context (certificate and key loaded).
+  unsigned short listen_tls(const std::string& address, unsigned short port,
+                            std::shared_ptr<boost::asio::ssl::context> tls);
   void stop();
   std::size_t open_connections() const { return open_connections_.load(); }
 
