@@ -42,7 +42,7 @@ if [ "${DOMOVOY_SKIP_SANITIZERS:-0}" != "1" ]; then
   # 30 s each here (run.sh alone: 60 s): the suite's time on two cores is bounded; longer runs
   # belong to whoever changes a parser (DOMOVOY_FUZZ_SECONDS=300 bash homeserver/fuzz/run.sh).
   DOMOVOY_FUZZ_SECONDS=${DOMOVOY_FUZZ_SECONDS:-30} bash homeserver/fuzz/run.sh
-  passed=$((passed + 3))  # fuzz_json, fuzz_pdu, fuzz_http ran clean
+  passed=$((passed + 4))  # fuzz_json, fuzz_pdu, fuzz_http, fuzz_x_matrix ran clean
 fi
 echo "== all tests passed"
 echo "$passed passed, 0 failed"

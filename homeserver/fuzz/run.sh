@@ -17,7 +17,7 @@ SECONDS_EACH=${DOMOVOY_FUZZ_SECONDS:-60}
 EXTRA=()
 [ "${DOMOVOY_FUZZ_FORK:-0}" = "1" ] && EXTRA=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_json fuzz_pdu fuzz_http)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_json fuzz_pdu fuzz_http fuzz_x_matrix)
 
 echo "== configure and build fuzzers in $BUILD"
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DDOMOVOY_FUZZ=ON -DDOMOVOY_TESTS=OFF \
