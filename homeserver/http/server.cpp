@@ -236,9 +236,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 
   // Authenticates, rate-limits and runs the matched handler; every failure becomes a Matrix error.
-  asio::awaitable<Response> dispatch(Request& request) {
+  asio::awaitable<Response> dispatch(Request& request, Router::Match match) {
     if (request.method == bhttp::verb::options) co_return Response::json(boost::json::object{});
-    auto match = router.match(request.method, request.path);
     if (match.kind == Router::MatchKind::not_found) co_return error_response(404, "M_UNRECOGNIZED", "Unrecognized request");
     if (match.kind == Router::MatchKind::wrong_method)
       co_return error_response(405, "M_UNRECOGNIZED", "Unrecognized request method");
@@ -343,11 +342,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return limits.max_body_bytes;
   }
 
-  std::string spool_directory_for(bhttp::verb method, std::string_view target) const {
-    auto match = router.match(method, target.substr(0, target.find('?')));
-    return match.kind == Router::MatchKind::found ? match.route->spool_directory : std::string{};
-  }
-
   // Plain HTTP (beast::tcp_stream) or HTTPS (beast::ssl_stream over one, handshake done).
   template <class Stream>
   asio::awaitable<void> serve_connection(Stream stream, std::string remote) {
@@ -398,16 +392,22 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         co_await bhttp::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
       }
-      // An upload route's body goes to a file as it arrives; any other body is read into memory.
-      std::string spool_directory;
-      if (!ec) spool_directory = spool_directory_for(parser.get().method(), parser.get().target());
+      // The route is found once, from the head: an upload route's body goes to a file as it
+      // arrives, any other body is read into memory, and dispatch runs the same route.
+      Router::Match match;
+      if (!ec) {
+        std::string_view target = parser.get().target();
+        match = router.match(parser.get().method(), target.substr(0, target.find('?')));
+      }
+      std::string_view spool_directory;
+      if (match.kind == Router::MatchKind::found) spool_directory = match.route->spool_directory;
       std::optional<bhttp::request_parser<bhttp::file_body>> file_parser;
       std::optional<SpooledBody> spooled;
       if (!ec && !spool_directory.empty()) {
         auto limit = body_limit_for(parser.get().target());
         file_parser.emplace(std::move(parser));
         file_parser->body_limit(limit);
-        spooled.emplace(spool_directory + "/" + random_letters(24));
+        spooled.emplace(std::string(spool_directory) + "/" + random_letters(24));
         beast::error_code open_error;
         file_parser->get().body().open(spooled->path().c_str(), beast::file_mode::write_new, open_error);
         if (open_error) {
@@ -448,7 +448,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       }
       auto request_id = next_request_id.fetch_add(1);
       beast::get_lowest_layer(stream).expires_never();
-      auto response = co_await dispatch(request);
+      auto response = co_await dispatch(request, std::move(match));
       spdlog::debug("req {} {} {} -> {}", request_id, std::string(bhttp::to_string(request.method)), request.path,
                     response.status);
       auto http_response = to_http(std::move(response), 11, keep_alive);  // we speak HTTP/1.1 (RFC 9110 §6.2)
