@@ -9,7 +9,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "federation/federation_client.hpp"
+#include "federation/federation_policy.hpp"
+#include "federation/key_fetcher.hpp"
 #include "federation/key_server.hpp"
+#include "federation/queries.hpp"
+#include "federation/remote_key_store.hpp"
+#include "federation/request_authenticator.hpp"
 #include "federation/server_signing_key.hpp"
 #include "homeserver/admin/admin_auth.hpp"
 #include "homeserver/appservice/appservice_auth.hpp"
@@ -85,6 +91,13 @@ struct Homeserver::Parts {
   housing::DemoFiles demo;
   http::Router router;
   http::Server server;
+  // Federation, when the config has a listener: who may federate, other servers' keys, the
+  // signed requests this server makes and the check of those it receives.
+  std::unique_ptr<federation::FederationPolicy> federation_policy;
+  std::unique_ptr<federation::RemoteKeyStore> remote_keys;
+  std::unique_ptr<federation::FederationClient> federation_client;
+  std::unique_ptr<federation::KeyFetcher> key_fetcher;
+  std::unique_ptr<federation::RequestAuthenticator> federation_auth;
   // The federation listener (TLS, its own routes), when the config has one.
   http::Router federation_router;
   std::unique_ptr<http::Server> federation_server;
@@ -280,6 +293,19 @@ struct Homeserver::Parts {
     if (!config.federation.listen_address.empty()) {
       federation::register_key_server_routes(federation_router, config, identity);
       register_openid_userinfo_route(federation_router, services);
+      federation_policy = std::make_unique<federation::FederationPolicy>(config.federation);
+      remote_keys = std::make_unique<federation::RemoteKeyStore>(*database);
+      federation_client =
+          std::make_unique<federation::FederationClient>(io.get_executor(), identity, config.federation, *federation_policy);
+      key_fetcher = std::make_unique<federation::KeyFetcher>(*federation_client, *remote_keys, blocking_pool, identity);
+      federation_auth = std::make_unique<federation::RequestAuthenticator>(*key_fetcher, *federation_policy,
+                                                                          config.server_name);
+      federation::register_query_routes(federation_router, *federation_auth, blocking_pool, services);
+      services.federation_query = [this](std::string destination, std::string type,
+                                         std::vector<std::pair<std::string, std::string>> arguments) {
+        return federation::query_server(*federation_client, std::move(destination), std::move(type),
+                                        std::move(arguments));
+      };
       // Servers authenticate with X-Matrix signatures, never with access tokens.
       auto no_tokens = [](const std::string&, const http::Request&) -> std::optional<http::Session> { return std::nullopt; };
       federation_server = std::make_unique<http::Server>(io, blocking_pool, federation_router, no_tokens,

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> appservice_files;
   std::string federation_listen, tls_cert, tls_key, federation_ca;
   std::vector<std::string> federation_allow, federation_allow_ip;
+  bool federation_open = false;
   auto* serve_command = app.add_subcommand("serve", "Run the homeserver (the default)");
   for (auto* command : {&app, serve_command}) {
     command->add_option("--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
@@ -142,6 +143,8 @@ int main(int argc, char** argv) {
                         "PEM certificate authorities that outbound federation trusts instead of the system's");
     command->add_option("--federation-allow", federation_allow,
                         "A server name or *.suffix allowed to federate (repeatable)");
+    command->add_flag("--federation-open", federation_open,
+                      "Federate with any server, not only those --federation-allow names");
     command->add_option("--federation-allow-ip", federation_allow_ip,
                         "An address range let through the outbound deny list (repeatable)");
     command->add_flag("--with-housing", with_housing,
@@ -170,6 +173,7 @@ int main(int argc, char** argv) {
     if (!federation_ca.empty()) config.federation.ca_file = federation_ca;
     for (const auto& pattern : federation_allow) config.federation.allow.push_back(pattern);
     for (const auto& range : federation_allow_ip) config.federation.allow_ip.push_back(range);
+    if (federation_open) config.federation.open = true;
     validate_config(config);
   } catch (const ConfigError& error) {
     std::cerr << "domovoy: bad configuration: " << error.what() << "\n";

@@ -32,7 +32,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "userbackup_key",      "mediaid_media",       "mediathumbnail_thumbnail", "usermedia_size",
     "eventrelation_child", "roomthread_summary",  "roomthread_activity",  "threadparticipant_flag",
     "openidtoken_user",    "report_report",       "userpusher_pusher",    "pusherqueue_notification",
-    "annotation_eventid",
+    "annotation_eventid",  "servername_keys",     "origintxn_result",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -73,8 +73,12 @@ void add_encryption_tables(rocksdb::DB&) {}
 // empty: the room engine adds the annotations sent before it with the older relations.
 void add_annotation_table(rocksdb::DB&) {}
 
-constexpr std::array<Migration, 5> kMigrations{&add_index_tables, &add_stream_tables, &add_housing_process_tables,
-                                               &add_encryption_tables, &add_annotation_table};
+// 6 -> 7 adds federation's tables (servername_keys, origintxn_result), empty: no other server
+// had been talked to.
+void add_federation_tables(rocksdb::DB&) {}
+
+constexpr std::array<Migration, 6> kMigrations{&add_index_tables,      &add_stream_tables,     &add_housing_process_tables,
+                                               &add_encryption_tables, &add_annotation_table,  &add_federation_tables};
 }  // namespace
 
 std::string_view table_name(Table table) { return kTableNames[static_cast<std::size_t>(table)]; }

@@ -89,6 +89,9 @@ enum class Table : std::size_t {
   userpusher_pusher,     // user id \0 app id \0 pushkey -> pusher (JSON: kind, data, names, lang, created)
   pusherqueue_notification,  // user id \0 app id \0 pushkey \0 be64(seq) -> a notification for its push gateway
   annotation_eventid,    // room id \0 parent event id \0 type \0 sender \0 key -> the annotation's event id
+  // Federation.
+  servername_keys,       // server name -> its signing keys as last fetched and checked (JSON: valid_until_ts, verify_keys, old_verify_keys)
+  origintxn_result,      // origin server \0 txn id -> the answer given to that /send (JSON)
   count_
 };
 
@@ -129,7 +132,7 @@ struct DatabaseOptions {
 
 class Database {
  public:
-  static constexpr std::uint64_t kSchemaVersion = 6;
+  static constexpr std::uint64_t kSchemaVersion = 7;
 
   // Opens (creating if missing) the database and brings its schema up to kSchemaVersion.
   // Throws IncompatibleSchema for a database written by a newer schema.

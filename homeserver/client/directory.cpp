@@ -6,6 +6,7 @@
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
+#include "homeserver/http/blocking.hpp"
 #include "homeserver/rooms/power_levels.hpp"
 
 namespace domovoy {
@@ -87,17 +88,38 @@ std::size_t parse_limit(std::optional<std::int64_t> limit) {
   return static_cast<std::size_t>(std::min<std::int64_t>(*limit, 500));
 }
 
+// An alias of this server from its directory, or another server's as it answers the federation
+// directory query.
+boost::asio::awaitable<http::Response> resolve_alias(ClientServices& services, std::string alias) {
+  if (!is_valid_room_alias(alias)) throw invalid_param("Invalid room alias");
+  std::string server(server_name_of(alias));
+  if (server != services.config.server_name) {
+    if (!services.federation_query) throw not_found("Room alias " + alias + " not found");
+    // Arguments built before the co_await: g++ 12 destroys temporaries in it twice (GCC bug 101367).
+    auto query = services.federation_query(server, "directory", {{"room_alias", alias}});
+    auto answer = co_await std::move(query);
+    const auto* room_id = answer.if_contains("room_id");
+    if (!room_id || !room_id->is_string() || !is_valid_room_id(room_id->as_string()))
+      throw ApiError(502, "M_UNKNOWN", server + " answered the alias query without a room id");
+    json::array servers;
+    if (const auto* listed = answer.if_contains("servers"); listed && listed->is_array())
+      for (const auto& name : listed->as_array())
+        if (name.is_string() && is_valid_server_name(name.as_string())) servers.push_back(name);
+    if (servers.empty()) servers.push_back(json::string(server));
+    co_return http::Response::json(json::object{{"room_id", *room_id}, {"servers", std::move(servers)}});
+  }
+  auto local = [&] { return lookup_alias(services, alias); };
+  auto room_id = co_await http::run_blocking(services.blocking_pool, local);
+  if (!room_id) throw not_found("Room alias " + alias + " not found");
+  co_return http::Response::json(
+      json::object{{"room_id", *room_id}, {"servers", json::array{json::string(services.config.server_name)}}});
+}
+
 }  // namespace
 
 void register_directory_routes(http::Router& router, ClientServices& services) {
-  router.add_client(verb::get, "/directory/room/{roomAlias}", http::Auth::optional, [&services](http::Request& request) {
-    const auto& alias = request.path_params[0];
-    if (!is_valid_room_alias(alias)) throw invalid_param("Invalid room alias");
-    auto room_id = lookup_alias(services, alias);
-    if (!room_id) throw not_found("Room alias " + alias + " not found");
-    return http::Response::json(
-        json::object{{"room_id", *room_id}, {"servers", json::array{json::string(services.config.server_name)}}});
-  });
+  router.add_client_async(verb::get, "/directory/room/{roomAlias}", http::Auth::optional,
+                          [&services](http::Request& request) { return resolve_alias(services, request.path_params[0]); });
   router.add_client(verb::put, "/directory/room/{roomAlias}", http::Auth::required, [&services](http::Request& request) {
     auto alias = checked_local_alias(services, request.path_params[0]);
     auto body = request.json_body();

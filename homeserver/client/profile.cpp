@@ -9,6 +9,7 @@
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/random.hpp"
+#include "homeserver/http/blocking.hpp"
 
 namespace domovoy {
 
@@ -47,24 +48,46 @@ void propagate_profile(ClientServices& services, const Account& account) {
   }
 }
 
+// The profile (or one field of it, when `field` is set) of a local user, or of a remote one as
+// their server answers the federation profile query.
+boost::asio::awaitable<http::Response> profile_of(ClientServices& services, http::Request& request,
+                                                  std::string field) {
+  const auto& user_id = request.path_params[0];
+  if (!is_valid_user_id(user_id)) throw invalid_param("Invalid user id");
+  std::string server(server_name_of(user_id));
+  json::object profile;
+  if (server != services.config.server_name) {
+    if (!services.federation_query) throw not_found("Profile not found");
+    std::vector<std::pair<std::string, std::string>> arguments{{"user_id", user_id}};
+    if (!field.empty()) arguments.emplace_back("field", field);
+    // Built before the co_await: g++ 12 destroys temporaries in it twice (GCC bug 101367).
+    auto query = services.federation_query(server, "profile", std::move(arguments));
+    auto answer = co_await std::move(query);
+    for (const char* name : {"displayname", "avatar_url"})
+      if (const auto* value = answer.if_contains(name); value && value->is_string() && (field.empty() || field == name))
+        profile[name] = *value;
+  } else {
+    auto local = [&] {
+      auto account = existing_account(services, user_id);
+      json::object found;
+      if (!account.displayname.empty()) found["displayname"] = account.displayname;
+      if (!account.avatar_url.empty()) found["avatar_url"] = account.avatar_url;
+      return found;
+    };
+    profile = co_await http::run_blocking(services.blocking_pool, local);
+  }
+  if (!field.empty() && !profile.contains(field)) throw not_found("Profile field not set");
+  co_return http::Response::json(std::move(profile));
+}
+
 }  // namespace
 
 void register_profile_routes(http::Router& router, ClientServices& services) {
-  router.add_client(verb::get, "/profile/{userId}", http::Auth::optional, [&services](http::Request& request) {
-    auto account = existing_account(services, request.path_params[0]);
-    json::object profile;
-    if (!account.displayname.empty()) profile["displayname"] = account.displayname;
-    if (!account.avatar_url.empty()) profile["avatar_url"] = account.avatar_url;
-    return http::Response::json(std::move(profile));
-  });
+  router.add_client_async(verb::get, "/profile/{userId}", http::Auth::optional,
+                          [&services](http::Request& request) { return profile_of(services, request, ""); });
   for (std::string field : {"displayname", "avatar_url"}) {
-    router.add_client(verb::get, "/profile/{userId}/" + field, http::Auth::optional,
-                      [&services, field](http::Request& request) {
-                        auto account = existing_account(services, request.path_params[0]);
-                        const auto& value = field == "displayname" ? account.displayname : account.avatar_url;
-                        if (value.empty()) throw not_found("Profile field not set");
-                        return http::Response::json(json::object{{field, value}});
-                      });
+    router.add_client_async(verb::get, "/profile/{userId}/" + field, http::Auth::optional,
+                            [&services, field](http::Request& request) { return profile_of(services, request, field); });
     router.add_client(verb::put, "/profile/{userId}/" + field, http::Auth::required,
                       [&services, field](http::Request& request) {
                         if (request.path_params[0] != request.user_id)

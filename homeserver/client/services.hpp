@@ -1,5 +1,6 @@
 #pragma once
 // The parts of the server that client-server handlers use, handed to each API area's routes.
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "homeserver/accounts/account_store.hpp"
@@ -64,6 +65,12 @@ struct ClientServices {
   // answered that it exists (and so, by now, made it).
   std::function<bool(const std::string& user_id)> query_appservice_user = {};
   std::function<bool(const std::string& alias)> query_appservice_alias = {};
+  // Asks another server (GET /_matrix/federation/v1/query/{type}) about what it holds: a
+  // profile, an alias. Answers its JSON object or throws the ApiError to tell the client. Unset
+  // without a federation listener: remote users and aliases are then not found.
+  using FederationQuery = std::function<boost::asio::awaitable<boost::json::object>(
+      std::string destination, std::string type, std::vector<std::pair<std::string, std::string>> arguments)>;
+  FederationQuery federation_query = {};
 
   std::string user_id_for(std::string_view localpart) const {
     return "@" + std::string(localpart) + ":" + config.server_name;

@@ -192,8 +192,9 @@ Config load_config_file(const std::string& path, Config config) {
     read(federation, "ca", target.ca_file, "federation.");
     read(federation, "allow", target.allow, "federation.");
     read(federation, "allow_ip", target.allow_ip, "federation.");
+    read(federation, "open", target.open, "federation.");
     for (auto it = federation.begin(); it != federation.end(); ++it) {
-      static const std::vector<std::string> kFederationKeys = {"listen", "tls_cert", "tls_key", "ca", "allow", "allow_ip"};
+      static const std::vector<std::string> kFederationKeys = {"listen", "tls_cert", "tls_key", "ca", "allow", "allow_ip", "open"};
       auto key = it->first.as<std::string>();
       if (std::find(kFederationKeys.begin(), kFederationKeys.end(), key) == kFederationKeys.end())
         throw ConfigError("unknown config key 'federation." + key + "' in " + path);

@@ -64,6 +64,7 @@ struct Config {
     std::string ca_file;         // PEM CAs outbound requests trust instead of the system's; empty: the system's
     std::vector<std::string> allow;     // server names or "*.suffix" wildcards allowed to federate
     std::vector<std::string> allow_ip;  // ranges let through the outbound deny list
+    bool open = false;  // federation.open / --federation-open: any server may federate, not only `allow`
   } federation;
 
   // The media repository (docs/client-surface.md).

@@ -21,6 +21,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "homeserver/core/case_fold.hpp"
+
 namespace domovoy::http {
 
 namespace asio = boost::asio;
@@ -53,12 +55,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Where a URL points, split the way the connection and the request line need it.
+const std::string kLocalhost = "localhost";
+
+// RFC 6761 §6.3: "localhost." and names under it are the loopback addresses, never a DNS query.
+bool is_localhost_name(std::string_view host) {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  auto lower = ascii_lower(host);
+  return lower == "localhost" || (lower.size() > 10 && lower.ends_with(".localhost"));
+}
+
 struct Target {
   bool tls = false;
   std::string host;  // to resolve and verify: no brackets around an IPv6 address
   std::string port;
   std::string host_header;  // host[:port] as written in the URL
   std::string path;         // path and query, at least "/"
+  std::string connect_host;  // what to resolve and connect to: host unless the request says otherwise
+  std::string connect_port;
   std::string pool_key;     // connections are reused between requests with the same key
 };
 
@@ -90,6 +103,8 @@ std::optional<Target> parse_target(const std::string& url, std::string& why) {
   target.path = std::string(parsed->encoded_path());
   if (target.path.empty()) target.path = "/";
   if (parsed->has_query()) target.path += "?" + std::string(parsed->encoded_query());
+  target.connect_host = target.host;
+  target.connect_port = target.port;
   target.pool_key = (target.tls ? "https://" : "http://") + target.host_header;
   return target;
 }
@@ -226,10 +241,11 @@ struct HttpClient::Impl {
   asio::awaitable<std::unique_ptr<Connection>> establish(Deadline& deadline, const Target& target,
                                                          ClientResponse& error) {
     error_code ec;
-    auto endpoints = co_await deadline.resolver.async_resolve(target.host, target.port,
+    const std::string& name = is_localhost_name(target.connect_host) ? kLocalhost : target.connect_host;
+    auto endpoints = co_await deadline.resolver.async_resolve(name, target.connect_port,
                                                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      error = failure(ClientError::connection_failed, "cannot resolve " + target.host + ": " + ec.message());
+      error = failure(ClientError::connection_failed, "cannot resolve " + target.connect_host + ": " + ec.message());
       co_return nullptr;
     }
     std::vector<tcp::endpoint> allowed;
@@ -237,7 +253,8 @@ struct HttpClient::Impl {
       if (!options.allow_address || options.allow_address(entry.endpoint().address()))
         allowed.push_back(entry.endpoint());
     if (allowed.empty()) {
-      error = failure(ClientError::address_denied, target.host + " resolves to no address this server may connect to");
+      error = failure(ClientError::address_denied,
+                      target.connect_host + " resolves to no address this server may connect to");
       co_return nullptr;
     }
     auto connection =
@@ -292,6 +309,11 @@ struct HttpClient::Impl {
     std::string why;
     auto target = parse_target(request.url, why);
     if (!target) co_return failure(ClientError::invalid_request, why);
+    if (!request.connect_host.empty() || !request.connect_port.empty()) {
+      if (!request.connect_host.empty()) target->connect_host = request.connect_host;
+      if (!request.connect_port.empty()) target->connect_port = request.connect_port;
+      target->pool_key += " via " + target->connect_host + ":" + target->connect_port;
+    }
     // Beast writes fields as given: a CR or LF in one would start a header, or a request, of its own.
     for (const auto& [name, value] : request.headers)
       if (name.empty() || !is_field_text(name) || !is_field_text(value))

@@ -8,6 +8,9 @@
 // and resumes the caller on the caller's executor. One deadline covers the whole request (name
 // resolution, connect, TLS handshake, writing, reading the response).
 //
+// Names under .localhost resolve to the loopback addresses without asking DNS (RFC 6761 §6.3),
+// which is how tests run several servers with names of their own on one machine.
+//
 // Connections are kept alive and reused per scheme, host and port. A reused connection the peer
 // has closed in the meantime fails before any byte of the response; the request is then sent once
 // more on a fresh connection, so a request can reach the peer twice only if the peer dropped the
@@ -41,6 +44,11 @@ struct ClientRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{30000};  // the whole request
+  // Where to connect instead of the URL's host and port (federation's server discovery: an SRV
+  // target, or port 8448 for a name without one). The URL's host still names the server for
+  // SNI, the certificate check and the Host header. Empty: the URL's.
+  std::string connect_host;
+  std::string connect_port;
 };
 
 // What went wrong, in the terms a caller maps to errcodes: the ping API's M_CONNECTION_FAILED

@@ -15,6 +15,7 @@ namespace domovoy::http {
 struct Request {
   boost::beast::http::verb method = boost::beast::http::verb::get;
   std::string path;                                 // raw path, without the query
+  std::string target;                               // the request target as received: raw path and query
   std::multimap<std::string, std::string> query;    // percent-decoded
   std::map<std::string, std::string> headers;       // lower-cased names
   std::string body;
@@ -28,6 +29,7 @@ struct Request {
   std::string access_token_hash;
   std::string appservice_id;  // set when the token is an appservice's as_token
   bool rate_limited = true;   // false for an appservice registered with rate_limited: false
+  std::string origin;         // federation: the server whose X-Matrix signature the request carries
 
   std::optional<std::string> query_param(const std::string& name) const;
   std::vector<std::string> query_params(const std::string& name) const;

@@ -204,6 +204,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     request.method = raw.method();
     std::string_view target = raw.target();
     auto question = target.find('?');
+    request.target = std::string(target);
     request.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) {
       auto query = target.substr(question + 1);

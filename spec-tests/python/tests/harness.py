@@ -55,10 +55,12 @@ def _binary():
 class DomovoyServer:
     """One running server process with its own temporary data directory."""
 
-    def __init__(self, config_yaml=None, data_dir=None, rate_limits=False, extra_args=()):
+    def __init__(self, config_yaml=None, data_dir=None, rate_limits=False, extra_args=(), server_name=SERVER_NAME):
         """data_dir: use (and keep) this data directory instead of a fresh one.
         rate_limits: keep the server's rate limits on (tests of the limits themselves).
-        extra_args: more command-line flags (--test-clock, --appservice FILE)."""
+        extra_args: more command-line flags (--test-clock, --appservice FILE).
+        server_name: the server's name (federation tests run several, spb.localhost:PORT, ...)."""
+        self.server_name = server_name
         self.config_yaml = config_yaml
         self.data_dir = data_dir
         self.rate_limits = rate_limits
@@ -76,7 +78,7 @@ class DomovoyServer:
         os.makedirs(data_dir, exist_ok=True)
         args = [
             binary, "serve",
-            "--server-name", SERVER_NAME,
+            "--server-name", self.server_name,
             "--listen", "127.0.0.1:0",
             "--data-dir", data_dir,
         ]

@@ -9,7 +9,6 @@ import asyncio
 import base64
 import json
 import os
-import re
 import shutil
 import ssl
 import subprocess
@@ -19,31 +18,19 @@ import unittest
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from federation_net import FEDERATION_RE, canonical, make_ca, make_certificate
 from harness import DomovoyServer, _binary
-
-FEDERATION_RE = re.compile(r"Federation listening on https://127\.0\.0\.1:(\d+)/")
 
 
 def make_ca_and_certificate(folder, name):
     """A CA and a certificate for `name` (and 127.0.0.1) signed by it, with the openssl tool."""
-    def run(*args):
-        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=Domovoy test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={name}")
-    with open(os.path.join(folder, "san.ext"), "w") as f:
-        f.write(f"subjectAltName=DNS:{name},IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
-    return tuple(os.path.join(folder, f) for f in ("ca.pem", "server.pem", "server.key"))
+    ca = make_ca(folder)
+    cert, key = make_certificate(folder, name)
+    return ca, cert, key
 
 
 def unpadded_b64decode(text):
     return base64.b64decode(text + "=" * (-len(text) % 4))
-
-
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class TestFederationListener(unittest.IsolatedAsyncioTestCase):

@@ -1,0 +1,163 @@
+"""Queries between regional servers (server-server-api "Querying for information", "Request
+Authentication", issue 9's closed federation): three Domovoy processes, spb.localhost:PORT,
+msk.localhost:PORT and omsk.localhost:PORT, over TLS on loopback with a CA this test makes.
+
+A client of one server reads a user's profile and resolves a room alias of another; the servers
+find each other by name, fetch and check each other's keys and sign every request. The allow
+lists make a closed federation: omsk federates with spb only, so neither its clients' requests to
+msk nor a server outside every list get through. A fake server written here (its own ed25519 key
+and signer) calls the federation API as another implementation would, and forges what an
+attacker would: each forgery is refused with 401 M_UNAUTHORIZED, a server outside the list with
+403 M_FORBIDDEN, and the server keeps serving.
+"""
+
+import asyncio
+import shutil
+import tempfile
+import unittest
+from urllib.parse import quote
+
+from nio import AsyncClient
+
+from federation_net import FakeServer, free_port, https_request, make_ca, start_federated_server
+from harness import unique
+
+
+class TestFederationQueries(unittest.IsolatedAsyncioTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="domovoy-fed-net-")
+        cls.ca = make_ca(cls.folder)
+        ports = {name: free_port() for name in ("spb", "msk", "omsk")}
+        names = {name: f"{name}.localhost:{port}" for name, port in ports.items()}
+        cls.fake = FakeServer(cls.folder, "kzn.localhost")
+        cls.servers = {}
+        try:
+            # spb federates with both others, msk with spb and the fake server, omsk with spb only.
+            cls.servers["spb"] = start_federated_server(cls.folder, cls.ca, "spb.localhost", ports["spb"],
+                                                        allow=["msk.localhost", names["omsk"]])
+            cls.servers["msk"] = start_federated_server(cls.folder, cls.ca, "msk.localhost", ports["msk"],
+                                                        allow=[names["spb"], cls.fake.server_name])
+            cls.servers["omsk"] = start_federated_server(cls.folder, cls.ca, "omsk.localhost", ports["omsk"],
+                                                         allow=[names["spb"]])
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for server in cls.servers.values():
+            server.stop()
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
+    async def asyncSetUp(self):
+        await self.fake.start()
+        self.clients = []
+
+    async def asyncTearDown(self):
+        for client in self.clients:
+            await client.close()
+        await self.fake.stop()
+
+    async def user_on(self, region, displayname=None):
+        server = self.servers[region]
+        client = AsyncClient(server.url, "")
+        self.clients.append(client)
+        resp = await client.register(unique(region), "correct horse battery staple")
+        self.assertTrue(getattr(resp, "access_token", None), resp)
+        if displayname:
+            await client.set_displayname(displayname)
+        return client
+
+    async def get(self, client, path):
+        resp = await client.send("GET", path, headers={"Authorization": f"Bearer {client.access_token}"})
+        return resp.status, await resp.json()
+
+    async def test_profile_of_a_user_on_another_server(self):
+        alice = await self.user_on("msk", displayname="Алиса из Москвы")
+        bob = await self.user_on("spb")
+        status, body = await self.get(bob, f"/_matrix/client/v3/profile/{quote(alice.user_id)}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body.get("displayname"), "Алиса из Москвы")
+        status, body = await self.get(bob, f"/_matrix/client/v3/profile/{quote(alice.user_id)}/displayname")
+        self.assertEqual((status, body), (200, {"displayname": "Алиса из Москвы"}))
+        status, body = await self.get(bob, f"/_matrix/client/v3/profile/{quote(alice.user_id)}/avatar_url")
+        self.assertEqual((status, body.get("errcode")), (404, "M_NOT_FOUND"), "no avatar was set")
+        nobody = "@nobody-" + unique("x") + ":" + self.servers["msk"].server_name
+        status, body = await self.get(bob, f"/_matrix/client/v3/profile/{quote(nobody)}")
+        self.assertEqual((status, body.get("errcode")), (404, "M_NOT_FOUND"), body)
+
+    async def test_room_alias_of_another_server(self):
+        alice = await self.user_on("msk")
+        local = unique("hall")
+        created = await alice.room_create(alias=local, name="Холл")
+        self.assertTrue(getattr(created, "room_id", None), created)
+        alias = f"#{local}:{self.servers['msk'].server_name}"
+        bob = await self.user_on("spb")
+        status, body = await self.get(bob, f"/_matrix/client/v3/directory/room/{quote(alias)}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["room_id"], created.room_id)
+        self.assertIn(self.servers["msk"].server_name, body["servers"])
+        missing = f"#no-such-{local}:{self.servers['msk'].server_name}"
+        status, body = await self.get(bob, f"/_matrix/client/v3/directory/room/{quote(missing)}")
+        self.assertEqual((status, body.get("errcode")), (404, "M_NOT_FOUND"), body)
+
+    async def test_closed_federation_refuses_servers_outside_the_list(self):
+        alice = await self.user_on("msk", displayname="Алиса")
+        carol = await self.user_on("omsk")
+        # omsk's list names spb only: its server does not ask msk at all.
+        status, body = await self.get(carol, f"/_matrix/client/v3/profile/{quote(alice.user_id)}")
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+        # msk's list does not name omsk: omsk's signed requests are refused there. spb asks for
+        # omsk (allowed both ways) and gets an answer.
+        spb_user = await self.user_on("spb", displayname="Борис")
+        status, body = await self.get(carol, f"/_matrix/client/v3/profile/{quote(spb_user.user_id)}")
+        self.assertEqual((status, body.get("displayname")), (200, "Борис"), body)
+
+    async def signed_get(self, region, uri, **forge):
+        server = self.servers[region]
+        authorization = self.fake.x_matrix("GET", uri, server.server_name, **forge)
+        return await https_request(self.ca, server.federation_port, "msk.localhost" if region == "msk" else
+                                   f"{region}.localhost", "GET", uri, authorization=authorization)
+
+    async def test_another_implementation_signs_and_is_answered(self):
+        alice = await self.user_on("msk", displayname="Алиса")
+        uri = "/_matrix/federation/v1/query/profile?user_id=" + quote(alice.user_id)
+        status, body = await self.signed_get("msk", uri)
+        self.assertEqual((status, body), (200, {"displayname": "Алиса"}))
+        fetches = self.fake.key_fetches
+        self.assertGreaterEqual(fetches, 1)
+        status, _ = await self.signed_get("msk", uri + "&field=displayname")
+        self.assertEqual(status, 200)
+        self.assertEqual(self.fake.key_fetches, fetches, "the key is cached, not fetched per request")
+
+    async def test_forged_and_missing_authorisation_is_refused(self):
+        alice = await self.user_on("msk", displayname="Алиса")
+        uri = "/_matrix/federation/v1/query/profile?user_id=" + quote(alice.user_id)
+        msk = self.servers["msk"]
+        cases = {
+            "no header": None,
+            "not X-Matrix": "Bearer abc",
+            "for another destination": self.fake.x_matrix("GET", uri, self.servers["spb"].server_name),
+            "signed for another uri": self.fake.x_matrix("GET", uri + "&field=avatar_url", msk.server_name),
+            "signed for another method": self.fake.x_matrix("PUT", uri, msk.server_name),
+            "a key the origin does not have": self.fake.x_matrix("GET", uri, msk.server_name, key_id="ed25519:other"),
+            "a garbage signature": self.fake.x_matrix("GET", uri, msk.server_name, signature="AAAA"),
+            "claiming to be spb": self.fake.x_matrix("GET", uri, msk.server_name,
+                                                     origin=self.servers["spb"].server_name),
+        }
+        for what, authorization in cases.items():
+            status, body = await https_request(self.ca, msk.federation_port, "msk.localhost", "GET", uri,
+                                               authorization=authorization)
+            self.assertEqual((status, (body or {}).get("errcode")), (401, "M_UNAUTHORIZED"), what)
+        # A validly signed request from a server msk does not federate with.
+        status, body = await self.signed_get("spb", "/_matrix/federation/v1/query/profile?user_id=" +
+                                             quote(alice.user_id))
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+        status, body = await self.signed_get("msk", uri)
+        self.assertEqual(status, 200, "still serving after the forgeries")
+
+
+if __name__ == "__main__":
+    unittest.main()
