@@ -6,9 +6,9 @@ namespace domovoy {
 
 namespace {
 constexpr std::array<RoomVersion, 3> kVersions = {{
-    {"10", false, false, false},
-    {"11", true, true, false},
-    {"12", true, true, true},
+    {"10", false, false, false, false},
+    {"11", true, true, false, false},
+    {"12", true, true, true, true},
 }};
 }
 

@@ -14,6 +14,9 @@ struct RoomVersion {
   // v12: room id is the create event's reference hash; creators have infinite power and
   // `additional_creators`; the create event is not an auth event.
   bool room_id_from_create;
+  // v12: state resolution's iterative auth checks of power events start from an empty state,
+  // and the full conflicted set takes in the conflicted state subgraph (rooms/v12.md).
+  bool state_res_from_empty;
 };
 
 // The versions this server can create and join; nullptr for any other.

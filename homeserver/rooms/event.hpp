@@ -38,6 +38,14 @@ struct Event {
   std::string prev_sender;
   std::string txn_id;                     // the client's transaction id, echoed to the sending device only
   std::string txn_device;
+  // Federation: an event from another server that failed its auth checks (kept so it is not
+  // fetched again, never served as accepted, never state); one that passed against its own
+  // state but not against the room's current state (soft-failed: kept, not in the timeline, not
+  // a prev_event); one known only as state or auth chain of another (an outlier: no timeline
+  // position).
+  bool rejected = false;
+  bool soft_failed = false;
+  bool outlier = false;
   std::string redacted_by;                // the m.room.redaction applied to this event, if any
   std::optional<boost::json::object> redacted_content;  // content as the redaction algorithm leaves it
   std::optional<boost::json::object> redacted_because;  // the redaction, as clients see it in `unsigned`
