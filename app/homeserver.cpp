@@ -13,6 +13,9 @@
 #include "federation/federation_policy.hpp"
 #include "federation/key_fetcher.hpp"
 #include "federation/key_server.hpp"
+#include "federation/membership_api.hpp"
+#include "federation/transaction_receiver.hpp"
+#include "federation/transaction_sender.hpp"
 #include "federation/queries.hpp"
 #include "federation/remote_key_store.hpp"
 #include "federation/request_authenticator.hpp"
@@ -98,6 +101,9 @@ struct Homeserver::Parts {
   std::unique_ptr<federation::FederationClient> federation_client;
   std::unique_ptr<federation::KeyFetcher> key_fetcher;
   std::unique_ptr<federation::RequestAuthenticator> federation_auth;
+  std::unique_ptr<federation::MembershipApi> federation_membership;
+  std::unique_ptr<federation::TransactionReceiver> federation_receiver;
+  std::unique_ptr<federation::TransactionSender> federation_sender;
   // The federation listener (TLS, its own routes), when the config has one.
   http::Router federation_router;
   std::unique_ptr<http::Server> federation_server;
@@ -301,6 +307,20 @@ struct Homeserver::Parts {
       federation_auth = std::make_unique<federation::RequestAuthenticator>(*key_fetcher, *federation_policy,
                                                                           config.server_name);
       federation::register_query_routes(federation_router, *federation_auth, blocking_pool, services);
+      federation_membership = std::make_unique<federation::MembershipApi>(rooms, *federation_client, *key_fetcher,
+                                                                          blocking_pool, identity);
+      federation_membership->register_routes(federation_router, *federation_auth);
+      federation_receiver = std::make_unique<federation::TransactionReceiver>(
+          *database, rooms, *federation_client, *key_fetcher, blocking_pool, nullptr);
+      federation_receiver->register_routes(federation_router, *federation_auth);
+      federation_sender = std::make_unique<federation::TransactionSender>(io, blocking_pool, *federation_client, *database,
+                                                                          event_stream, consumers, rooms);
+      rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) { federation_sender->notify(); });
+      services.federation_join = [this](std::string room_id, std::vector<std::string> servers, std::string user_id,
+                                        boost::json::object content) {
+        return federation_membership->join_remote(std::move(room_id), std::move(servers), std::move(user_id),
+                                                  std::move(content));
+      };
       services.federation_query = [this](std::string destination, std::string type,
                                          std::vector<std::pair<std::string, std::string>> arguments) {
         return federation::query_server(*federation_client, std::move(destination), std::move(type),
@@ -366,6 +386,7 @@ struct Homeserver::Parts {
     verification.start_sweeper();
     for (auto& pusher : pushers) pusher->start();
     gateway_pusher->start();
+    if (federation_sender) federation_sender->start();
   }
 };
 
@@ -421,6 +442,7 @@ void Homeserver::stop() {
   // Only asks the threads to finish: run() or the destructor joins them, never two places at once.
   parts_->server.stop();
   if (parts_->federation_server) parts_->federation_server->stop();
+  if (parts_->federation_sender) parts_->federation_sender->stop();
   parts_->io.stop();
 }
 

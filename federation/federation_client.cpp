@@ -55,7 +55,8 @@ FederationClient::FederationClient(boost::asio::any_io_executor executor, const 
 FederationClient::~FederationClient() { dns_pool_.join(); }
 
 boost::asio::awaitable<std::optional<ServerAddress>> FederationClient::resolve(std::string server_name) {
-  co_return co_await discovery_->resolve(std::move(server_name));
+  auto resolving = discovery_->resolve(std::move(server_name));
+  co_return co_await std::move(resolving);
 }
 
 boost::asio::awaitable<FederationResponse> FederationClient::request(const FederationRequest& request) {
@@ -66,7 +67,8 @@ boost::asio::awaitable<FederationResponse> FederationClient::request(const Feder
     result.message = copy.destination + " is not a server this one federates with";
     co_return result;
   }
-  auto address = co_await discovery_->resolve(copy.destination);
+  auto resolving = discovery_->resolve(copy.destination);  // not inside the co_await (GCC bug 101367)
+  auto address = co_await std::move(resolving);
   if (!address) {
     result.failure = FederationResponse::Failure::bad_server_name;
     result.message = "'" + copy.destination + "' is not a server name";

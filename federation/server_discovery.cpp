@@ -89,7 +89,8 @@ boost::asio::awaitable<ServerAddress> ServerDiscovery::by_srv_or_default(std::st
   // certificate and the Host header stay the hostname's.
   for (const char* service : {"_matrix-fed._tcp.", "_matrix._tcp."}) {
     std::string record = service + hostname;
-    auto target = co_await srv_(record);
+    auto looking_up = srv_(record);  // not inside the co_await (GCC bug 101367)
+    auto target = co_await std::move(looking_up);
     if (target && !target->host.empty() && target->port != 0)
       co_return ServerAddress{hostname, target->host, std::to_string(target->port)};
   }
@@ -107,17 +108,24 @@ boost::asio::awaitable<std::optional<ServerAddress>> ServerDiscovery::resolve(st
     if (found != cache_.end() && found->second.expires_at > now) co_return found->second.address;
   }
   std::string hostname = parts->host;
-  auto well_known = co_await fetch_(hostname);
+  auto fetching = fetch_(hostname);  // not inside the co_await (GCC bug 101367)
+  auto well_known = co_await std::move(fetching);
   std::optional<ServerAddress> address;
   std::chrono::milliseconds cache_for = well_known.cache_for;
   if (well_known.delegation) {
     auto delegated = split_server_name(*well_known.delegation);
     if (delegated) {
       address = direct(*delegated);
-      if (!address) address = co_await by_srv_or_default(delegated->host);
+      if (!address) {
+        auto looking_up = by_srv_or_default(delegated->host);
+        address = co_await std::move(looking_up);
+      }
     }
   }
-  if (!address) address = co_await by_srv_or_default(hostname);
+  if (!address) {
+    auto looking_up = by_srv_or_default(hostname);
+    address = co_await std::move(looking_up);
+  }
   if (cache_for.count() > 0) {
     std::lock_guard lock(mutex_);
     cache_[hostname] = Cached{*address, now + cache_for.count()};

@@ -32,7 +32,8 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Table::count_)> 
     "userbackup_key",      "mediaid_media",       "mediathumbnail_thumbnail", "usermedia_size",
     "eventrelation_child", "roomthread_summary",  "roomthread_activity",  "threadparticipant_flag",
     "openidtoken_user",    "report_report",       "userpusher_pusher",    "pusherqueue_notification",
-    "annotation_eventid",  "servername_keys",     "origintxn_result",
+    "annotation_eventid",  "servername_keys",     "origintxn_result",     "destinationqueue_pdu",
+    "destination_state",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 
@@ -73,7 +74,7 @@ void add_encryption_tables(rocksdb::DB&) {}
 // empty: the room engine adds the annotations sent before it with the older relations.
 void add_annotation_table(rocksdb::DB&) {}
 
-// 6 -> 7 adds federation's tables (servername_keys, origintxn_result), empty: no other server
+// 6 -> 7 adds federation's tables (servername_keys ... destination_state), empty: no other server
 // had been talked to.
 void add_federation_tables(rocksdb::DB&) {}
 

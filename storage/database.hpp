@@ -92,6 +92,8 @@ enum class Table : std::size_t {
   // Federation.
   servername_keys,       // server name -> its signing keys as last fetched and checked (JSON: valid_until_ts, verify_keys, old_verify_keys)
   origintxn_result,      // origin server \0 txn id -> the answer given to that /send (JSON)
+  destinationqueue_pdu,  // destination server \0 be64(seq) -> event id waiting to be sent there
+  destination_state,     // destination server -> {next_seq, txn: the transaction being sent (id, up to seq)}
   count_
 };
 

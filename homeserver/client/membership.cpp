@@ -4,6 +4,7 @@
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
+#include "homeserver/http/blocking.hpp"
 
 namespace domovoy {
 
@@ -11,13 +12,62 @@ using boost::beast::http::verb;
 
 namespace {
 
-http::Response join_room(ClientServices& services, http::Request& request, const std::string& target) {
+// Joins a room of this server, or one that lives on others (through the servers the client
+// names with `via` / `server_name`, the alias's server, or the room id's).
+boost::asio::awaitable<http::Response> join_room(ClientServices& services, http::Request& request, std::string target) {
   auto body = request.optional_json_body();
-  auto room_id = resolve_room_id_or_alias(services, target);
-  require_room(services, room_id);
-  services.room_service.change_membership(room_id, request.user_id, request.user_id,
-                    own_member_content(services, request.user_id, "join", body));
-  return http::Response::json(json::object{{"room_id", room_id}});
+  std::vector<std::string> servers;
+  for (const char* name : {"via", "server_name"})
+    for (auto& server : request.query_params(name))
+      if (is_valid_server_name(server)) servers.push_back(std::move(server));
+  std::string room_id = target;
+  if (!target.empty() && target[0] == '#') {
+    if (!is_valid_room_alias(target)) throw invalid_param("Invalid room alias");
+    std::string alias_server(server_name_of(target));
+    if (alias_server != services.config.server_name && services.federation_query) {
+      auto query = services.federation_query(alias_server, "directory", {{"room_alias", target}});
+      auto answer = co_await std::move(query);
+      const auto* found = answer.if_contains("room_id");
+      if (!found || !found->is_string() || !is_valid_room_id(found->as_string()))
+        throw ApiError(502, "M_UNKNOWN", alias_server + " answered the alias query without a room id");
+      room_id = std::string(found->as_string());
+      servers.insert(servers.begin(), alias_server);
+      if (const auto* listed = answer.if_contains("servers"); listed && listed->is_array())
+        for (const auto& server : listed->as_array())
+          if (server.is_string() && is_valid_server_name(server.as_string())) servers.emplace_back(server.as_string());
+    } else {
+      auto resolve = [&] { return resolve_room_id_or_alias(services, target); };
+      room_id = co_await http::run_blocking(services.blocking_pool, resolve);
+    }
+  } else if (!is_valid_room_id(room_id)) {
+    throw invalid_param("Invalid room id or alias");
+  }
+  // Joined here already by someone of this server, or no federation to ask: the local room.
+  auto is_local = [&] {
+    if (!services.rooms.room_exists(room_id)) return false;
+    for (const auto& member : services.rooms.joined_members(room_id))
+      if (server_name_of(member) == services.config.server_name) return true;
+    return servers.empty() && services.rooms.joined_servers(room_id).empty();
+  };
+  auto content_of = [&] { return own_member_content(services, request.user_id, "join", body); };
+  bool local = true;
+  if (services.federation_join) local = co_await http::run_blocking(services.blocking_pool, is_local);
+  if (local) {
+    auto join = [&] {
+      require_room(services, room_id);
+      services.room_service.change_membership(room_id, request.user_id, request.user_id, content_of());
+    };
+    co_await http::run_blocking(services.blocking_pool, join);
+    co_return http::Response::json(json::object{{"room_id", room_id}});
+  }
+  auto in_room = [&] { return services.rooms.joined_servers(room_id); };
+  auto room_servers = co_await http::run_blocking(services.blocking_pool, in_room);
+  servers.insert(servers.end(), room_servers.begin(), room_servers.end());
+  if (auto colon = room_id.find(':'); colon != std::string::npos) servers.push_back(room_id.substr(colon + 1));
+  auto content = co_await http::run_blocking(services.blocking_pool, content_of);
+  auto joining = services.federation_join(room_id, servers, request.user_id, std::move(content));
+  auto joined = co_await std::move(joining);
+  co_return http::Response::json(json::object{{"room_id", joined}});
 }
 
 std::string target_user(const json::object& body) {
@@ -68,10 +118,10 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
     services.room_service.change_membership(room_id, request.user_id, request.user_id, std::move(content));
     return http::Response::json(json::object{{"room_id", room_id}});
   });
-  router.add_client(verb::post, "/join/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
+  router.add_client_async(verb::post, "/join/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
     return join_room(services, request, request.path_params[0]);
   });
-  router.add_client(verb::post, "/rooms/{roomId}/join", http::Auth::required, [&services](http::Request& request) {
+  router.add_client_async(verb::post, "/rooms/{roomId}/join", http::Auth::required, [&services](http::Request& request) {
     return join_room(services, request, request.path_params[0]);
   });
   router.add_client(verb::post, "/rooms/{roomId}/invite", http::Auth::required,

@@ -71,6 +71,12 @@ struct ClientServices {
   using FederationQuery = std::function<boost::asio::awaitable<boost::json::object>(
       std::string destination, std::string type, std::vector<std::pair<std::string, std::string>> arguments)>;
   FederationQuery federation_query = {};
+  // Joins a local user to a room this server is not in, through one of `servers` (make_join,
+  // send_join). Answers the room id or throws the ApiError to tell the client. Unset without
+  // federation.
+  using FederationJoin = std::function<boost::asio::awaitable<std::string>(
+      std::string room_id, std::vector<std::string> servers, std::string user_id, boost::json::object content)>;
+  FederationJoin federation_join = {};
 
   std::string user_id_for(std::string_view localpart) const {
     return "@" + std::string(localpart) + ":" + config.server_name;

@@ -57,6 +57,7 @@ std::string serialize_event_record(const Event& event) {
   if (event.rejected) record["rejected"] = true;
   if (event.soft_failed) record["soft_failed"] = true;
   if (event.outlier) record["outlier"] = true;
+  if (event.relay) record["relay"] = true;
   if (!event.redacted_by.empty()) {
     record["redacted_by"] = event.redacted_by;
     record["redacted_content"] = event.redacted_content.value_or(json::object{});
@@ -93,6 +94,7 @@ std::shared_ptr<Event> parse_event_record(std::string_view record_text, std::str
   event->rejected = record.contains("rejected");
   event->soft_failed = record.contains("soft_failed");
   event->outlier = record.contains("outlier");
+  event->relay = record.contains("relay");
   if (auto* redacted_by = record.if_contains("redacted_by")) {
     event->redacted_by = redacted_by->as_string();
     event->redacted_content = record["redacted_content"].as_object();

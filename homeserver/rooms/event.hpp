@@ -46,6 +46,9 @@ struct Event {
   bool rejected = false;
   bool soft_failed = false;
   bool outlier = false;
+  // Another server's membership event this server accepted through send_join, send_leave or
+  // send_knock: this server, the resident, sends it on to the other servers in the room.
+  bool relay = false;
   std::string redacted_by;                // the m.room.redaction applied to this event, if any
   std::optional<boost::json::object> redacted_content;  // content as the redaction algorithm leaves it
   std::optional<boost::json::object> redacted_because;  // the redaction, as clients see it in `unsigned`

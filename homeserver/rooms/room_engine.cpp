@@ -13,18 +13,20 @@
 #include "homeserver/rooms/power_levels.hpp"
 #include "storage/key_codec.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace domovoy {
 
 using storage::Table;
 
-namespace {
 std::string membership_value(const MembershipRecord& record) {
   json::object object{{"membership", record.membership}, {"event_id", record.event_id}, {"stream", record.stream}};
   if (record.forgotten) object["forgotten"] = true;
   return to_json(object);
 }
+
+namespace {
 
 MembershipRecord parse_membership(std::string_view room_id, std::string_view text) {
   auto object = parse_stored_json(text).as_object();
@@ -450,24 +452,52 @@ EventPtr RoomEngine::send(const std::string& room_id, const EventDraft& draft) {
 
 RoomEngine::StagedEvent RoomEngine::stage(const Room& room, std::shared_ptr<Event> event, storage::WriteBatch& batch,
                                           std::uint64_t position,
-                                          const std::function<EventPtr(std::string_view)>& find_event) {
+                                          const std::function<EventPtr(std::string_view)>& find_event,
+                                          const Placement* placement) {
   StagedEvent staged;
+  const StatePtr& before = placement ? placement->state_before : room.state;
+  std::uint64_t group_before = placement ? placement->group_before : room.state_group;
   event->stream = position;
-  event->state_group_before = room.state_group;
-  event->state_group_after = room.state_group;
-  staged.new_state = room.state;
+  event->state_group_before = group_before;
+  event->state_group_after = group_before;
+  StatePtr after = before;
   if (event->state_key) {
     StateKey key{event->type, *event->state_key};
-    if (auto replaced = room.state->find(key); replaced != room.state->end()) {
+    if (auto replaced = before->find(key); replaced != before->end()) {
       if (auto previous = find_event(replaced->second)) {
         event->replaces_state = previous->event_id;
         event->prev_sender = previous->sender;
       }
     }
-    auto next = std::make_shared<StateMap>(*room.state);
+    auto next = std::make_shared<StateMap>(*before);
     (*next)[key] = event->event_id;
-    staged.new_state = next;
-    event->state_group_after = states_.add_group(batch, room.state_group, StateMap{{key, event->event_id}}, staged.new_state);
+    after = next;
+    event->state_group_after = states_.add_group(batch, group_before, StateMap{{key, event->event_id}}, after);
+  }
+  staged.new_state = after;
+  staged.new_state_group = event->state_group_after;
+  staged.extremities = {event->event_id};
+  if (placement && !placement->other_extremities.empty()) {
+    // The room's history stays forked: its current state is the resolution of the state after
+    // this event and the states after the other extremities.
+    std::vector<StateMap> states{*after};
+    for (const auto& id : placement->other_extremities) {
+      staged.extremities.push_back(id);
+      if (auto other = find_event(id)) states.push_back(*states_.load(other->state_group_after));
+    }
+    auto resolved = std::make_shared<StateMap>(resolve(room, states, find_event));
+    StateMap changes;
+    for (const auto& [key, id] : *resolved)
+      if (auto it = after->find(key); it == after->end() || it->second != id) changes[key] = id;
+    bool removed = std::any_of(after->begin(), after->end(), [&](const auto& entry) { return !resolved->count(entry.first); });
+    if (changes.empty() && !removed) {
+      staged.new_state = after;
+    } else {
+      staged.new_state = resolved;
+      // A key resolution drops (rare) needs a group of its own rather than a delta.
+      staged.new_state_group = removed ? states_.add_group(batch, 0, *resolved, resolved)
+                                       : states_.add_group(batch, event->state_group_after, changes, resolved);
+    }
   }
 
   batch.put(Table::eventid_event, event->event_id, serialize_event_record(*event));
@@ -485,7 +515,11 @@ RoomEngine::StagedEvent RoomEngine::stage(const Room& room, std::shared_ptr<Even
     EventDraft key_source{event->type, {}, event->sender, {}, event->txn_id, event->txn_device, event_redacts};
     batch.put(Table::txn_eventid, txn_key(key_source, room.room_id), event->event_id);
   }
-  staged.membership = event->membership();
+  // The membership index follows the room's current state.
+  if (event->type == "m.room.member" && event->state_key) {
+    auto current = staged.new_state->find(StateKey{"m.room.member", *event->state_key});
+    if (current != staged.new_state->end() && current->second == event->event_id) staged.membership = event->membership();
+  }
   if (!staged.membership.empty()) {
     MembershipRecord record{room.room_id, staged.membership, event->event_id, position};
     batch.put(Table::roomuser_membership, storage::join_key({room.room_id, *event->state_key}), membership_value(record));
@@ -496,9 +530,9 @@ RoomEngine::StagedEvent RoomEngine::stage(const Room& room, std::shared_ptr<Even
     batch.put(Table::eventid_event, staged.redacted_target->event_id, serialize_event_record(*staged.redacted_target));
   Room updated_view;  // the room record as it will be once written
   updated_view.version = room.version;
-  updated_view.forward_extremities = {event->event_id};
+  updated_view.forward_extremities = staged.extremities;
   updated_view.depth = std::max(room.depth, event->depth);
-  updated_view.state_group = event->state_group_after;
+  updated_view.state_group = staged.new_state_group;
   batch.put(Table::roomid_room, room.room_id, room_record(updated_view));
   staged.depth = updated_view.depth;
   staged.event = std::move(event);
@@ -506,9 +540,9 @@ RoomEngine::StagedEvent RoomEngine::stage(const Room& room, std::shared_ptr<Even
 }
 
 void RoomEngine::apply_to_room(Room& room, const StagedEvent& staged) {
-  room.forward_extremities = {staged.event->event_id};
+  room.forward_extremities = staged.extremities;
   room.depth = staged.depth;
-  room.state_group = staged.event->state_group_after;
+  room.state_group = staged.new_state_group;
   std::unique_lock view_lock(room.view_mutex);
   room.state = staged.new_state;
   if (!staged.membership.empty()) {

@@ -40,6 +40,9 @@ struct MembershipRecord {
   bool forgotten = false;  // the user forgot the room after leaving it
 };
 
+// The stored form of a membership record (tables roomuser_membership, userroom_membership).
+std::string membership_value(const MembershipRecord& record);
+
 struct RoomMembersSummary {
   static constexpr std::size_t kFirstMembers = 6;  // enough for 5 heroes besides the viewer
   std::size_t joined = 0;
@@ -107,6 +110,51 @@ class RoomEngine {
   // Counts and the first members of the current state, kept as memberships change (no walk).
   RoomMembersSummary members_summary(const std::string& room_id);
 
+  // ---- Federation (room_engine_federation.cpp) ----
+
+  // The unsigned template of a membership event another server's user would send (make_join,
+  // make_leave, make_knock): on the room's current extremities, with its auth events, checked
+  // against the current state (a restricted join names the local user who authorises it).
+  // Throws ApiError: 404 for an unknown room, 403 when the auth rules refuse it.
+  boost::json::object membership_template(const std::string& room_id, const std::string& user_id,
+                                          const std::string& membership);
+
+  enum class RemoteOutcome { accepted, soft_failed, rejected, already_known };
+  struct RemoteResult {
+    RemoteOutcome outcome = RemoteOutcome::rejected;
+    std::string reason;
+    EventPtr event;
+  };
+  // Stores an event from another server whose format, signatures and content hash the caller
+  // has checked (server-server-api "Checks performed on receipt of a PDU", steps 4-6): refused
+  // unless its auth events are known and allow it; then authorised against the state before it
+  // (resolved from its prev_events, or `state_before` when the caller had to fetch it), and
+  // against the room's current state: an event that fails only the latter is soft-failed, kept
+  // out of the timeline and of the forward extremities. A rejected event is kept as rejected.
+  RemoteResult accept_remote_event(const std::string& room_id, std::shared_ptr<Event> event,
+                                   const std::optional<StateMap>& state_before = std::nullopt);
+
+  // A room this server joins through another (send_join's answer): the state before the join and
+  // the auth chain, checked by the caller, kept as outliers; the state becomes the room's, and the
+  // join is its first event here. For a room already known, the join is accepted onto it with
+  // that state. Throws ApiError when the join is refused against that state.
+  EventPtr join_remote_room(const RoomVersion& version, const std::string& room_id,
+                            const std::vector<std::shared_ptr<Event>>& state,
+                            const std::vector<std::shared_ptr<Event>>& auth_chain, std::shared_ptr<Event> join);
+
+  // Keeps events fetched from another server as state or auth chain (checked by the caller), for
+  // accept_remote_event's state_before to name; events already known are left as they are.
+  void store_outliers(const std::vector<std::shared_ptr<Event>>& events);
+
+  // The auth chain of these events (every event reachable through auth_events), ids only.
+  std::vector<std::string> auth_chain_ids(const std::vector<std::string>& event_ids);
+  // The servers of the room's joined members.
+  std::set<std::string> joined_servers(const std::string& room_id);
+  // The room's forward extremities.
+  std::vector<std::string> forward_extremities(const std::string& room_id);
+  // The create event's id (for v12 rooms it is not among any auth_events).
+  std::string create_event_id(const std::string& room_id);
+
   std::uint64_t current_stream() const { return stream_.current(); }
   StreamTracker& stream() { return stream_; }
   const ServerIdentity& identity() const { return identity_; }
@@ -127,10 +175,20 @@ class RoomEngine {
     std::set<std::string> invited;  // and invite (both written under both mutexes)
   };
 
+  // Where an event from another server goes: the state before it (from its prev_events, not
+  // the room's current state), and the forward extremities that stay beside it.
+  struct Placement {
+    std::uint64_t group_before = 0;
+    StatePtr state_before;
+    std::vector<std::string> other_extremities;
+  };
+
   // An event on its way to the database: what its write holds, and what the room becomes.
   struct StagedEvent {
     std::shared_ptr<Event> event;
-    StatePtr new_state;
+    StatePtr new_state;  // the room's current state once the event is written
+    std::uint64_t new_state_group = 0;
+    std::vector<std::string> extremities;
     std::int64_t depth = 0;
     std::string membership;
     std::shared_ptr<Event> redacted_target;
@@ -141,8 +199,16 @@ class RoomEngine {
   std::shared_ptr<Room> load_room(const std::string& room_id);
   EventPtr persist(Room& room, std::shared_ptr<Event> event);
   // Adds the event's rows to `batch` at stream `position`; finds replaced state with find_event.
+  // Without a placement, the event follows the room's current state and becomes its only extremity.
   StagedEvent stage(const Room& room, std::shared_ptr<Event> event, storage::WriteBatch& batch, std::uint64_t position,
-                    const std::function<EventPtr(std::string_view)>& find_event);
+                    const std::function<EventPtr(std::string_view)>& find_event, const Placement* placement = nullptr);
+  // The state resolved from several (state_resolution.hpp), with this engine's events.
+  StateMap resolve(const Room& room, const std::vector<StateMap>& states,
+                   const std::function<EventPtr(std::string_view)>& find_event);
+  // Writes an event known only as state or auth chain: no stream position, no timeline.
+  void stage_outlier(storage::WriteBatch& batch, std::shared_ptr<Event> event);
+  // Writes a refused event from another server, kept so that it is not fetched or accepted again.
+  EventPtr keep_refused(std::shared_ptr<Event> event, bool soft_failed, const std::string& reason);
   // Moves the room's in-memory view past the event (once written, or for a room no one sees yet).
   void apply_to_room(Room& room, const StagedEvent& staged);
   // After the write: caches the event and tells the listeners once its position is visible.

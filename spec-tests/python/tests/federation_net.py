@@ -12,16 +12,21 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
+import unittest
 
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from harness import DomovoyServer
+from nio import AsyncClient
+
+from harness import DomovoyServer, unique
 
 import re
 
@@ -156,3 +161,69 @@ async def https_request(ca, port, hostname, method, uri, authorization=None, bod
         return status, json.loads(rest)
     except ValueError:
         return status, None
+
+
+class FederatedTestCase(unittest.IsolatedAsyncioTestCase):
+    """Three regional servers (spb, msk, omsk) and a fake fourth (kzn) for each test class.
+    spb federates with both others, msk with spb and the fake server, omsk with spb only: a
+    closed federation where msk and omsk do not talk."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="domovoy-fed-net-")
+        cls.ca = make_ca(cls.folder)
+        cls.ports = {name: free_port() for name in ("spb", "msk", "omsk")}
+        cls.names = {name: f"{name}.localhost:{port}" for name, port in cls.ports.items()}
+        cls.fake = FakeServer(cls.folder, "kzn.localhost")
+        cls.servers = {}
+        try:
+            for region in ("spb", "msk", "omsk"):
+                cls.servers[region] = cls.start_region(region)
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def allow_list(cls, region):
+        return {"spb": ["msk.localhost", cls.names["omsk"]],
+                "msk": [cls.names["spb"], cls.fake.server_name],
+                "omsk": [cls.names["spb"]]}[region]
+
+    @classmethod
+    def start_region(cls, region, data_dir=None):
+        return start_federated_server(cls.folder, cls.ca, f"{region}.localhost", cls.ports[region],
+                                      allow=cls.allow_list(region), data_dir=data_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        for server in cls.servers.values():
+            server.stop()
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
+    async def asyncSetUp(self):
+        self.clients = []
+
+    async def asyncTearDown(self):
+        for client in self.clients:
+            await client.close()
+
+    async def user_on(self, region, displayname=None):
+        client = AsyncClient(self.servers[region].url, "")
+        self.clients.append(client)
+        resp = await client.register(unique(region), "correct horse battery staple")
+        if not getattr(resp, "access_token", None):
+            raise AssertionError(f"registration on {region} failed: {resp}")
+        if displayname:
+            await client.set_displayname(displayname)
+        return client
+
+    async def call(self, client, method, path, body=None):
+        """A client-server request: (status, parsed JSON)."""
+        data = None if body is None else json.dumps(body)
+        resp = await client.send(method, path, data, {"Authorization": f"Bearer {client.access_token}",
+                                                      "Content-Type": "application/json"})
+        text = await resp.text()
+        try:
+            return resp.status, json.loads(text) if text else None
+        except ValueError:
+            return resp.status, text

@@ -11,64 +11,22 @@ attacker would: each forgery is refused with 401 M_UNAUTHORIZED, a server outsid
 403 M_FORBIDDEN, and the server keeps serving.
 """
 
-import asyncio
-import shutil
-import tempfile
 import unittest
 from urllib.parse import quote
 
-from nio import AsyncClient
-
-from federation_net import FakeServer, free_port, https_request, make_ca, start_federated_server
+from federation_net import FederatedTestCase, https_request
 from harness import unique
 
 
-class TestFederationQueries(unittest.IsolatedAsyncioTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.folder = tempfile.mkdtemp(prefix="domovoy-fed-net-")
-        cls.ca = make_ca(cls.folder)
-        ports = {name: free_port() for name in ("spb", "msk", "omsk")}
-        names = {name: f"{name}.localhost:{port}" for name, port in ports.items()}
-        cls.fake = FakeServer(cls.folder, "kzn.localhost")
-        cls.servers = {}
-        try:
-            # spb federates with both others, msk with spb and the fake server, omsk with spb only.
-            cls.servers["spb"] = start_federated_server(cls.folder, cls.ca, "spb.localhost", ports["spb"],
-                                                        allow=["msk.localhost", names["omsk"]])
-            cls.servers["msk"] = start_federated_server(cls.folder, cls.ca, "msk.localhost", ports["msk"],
-                                                        allow=[names["spb"], cls.fake.server_name])
-            cls.servers["omsk"] = start_federated_server(cls.folder, cls.ca, "omsk.localhost", ports["omsk"],
-                                                         allow=[names["spb"]])
-        except Exception:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        for server in cls.servers.values():
-            server.stop()
-        shutil.rmtree(cls.folder, ignore_errors=True)
+class TestFederationQueries(FederatedTestCase):
 
     async def asyncSetUp(self):
+        await super().asyncSetUp()
         await self.fake.start()
-        self.clients = []
 
     async def asyncTearDown(self):
-        for client in self.clients:
-            await client.close()
+        await super().asyncTearDown()
         await self.fake.stop()
-
-    async def user_on(self, region, displayname=None):
-        server = self.servers[region]
-        client = AsyncClient(server.url, "")
-        self.clients.append(client)
-        resp = await client.register(unique(region), "correct horse battery staple")
-        self.assertTrue(getattr(resp, "access_token", None), resp)
-        if displayname:
-            await client.set_displayname(displayname)
-        return client
 
     async def get(self, client, path):
         resp = await client.send("GET", path, headers={"Authorization": f"Bearer {client.access_token}"})

@@ -1,0 +1,218 @@
+#include "federation/membership_api.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <spdlog/spdlog.h>
+
+#include "federation/pdu_checks.hpp"
+#include "homeserver/core/api_error.hpp"
+#include "homeserver/core/clock.hpp"
+#include "homeserver/core/identifiers.hpp"
+#include "homeserver/events/pdu.hpp"
+#include "homeserver/events/signing_key.hpp"
+#include "homeserver/http/blocking.hpp"
+
+namespace domovoy::federation {
+
+namespace json = boost::json;
+using boost::beast::http::verb;
+
+namespace {
+std::string encode(std::string_view segment) { return boost::urls::encode(segment, boost::urls::unreserved_chars); }
+
+json::array pdus_of(RoomEngine& rooms, const std::vector<std::string>& ids) {
+  json::array pdus;
+  for (const auto& id : ids)
+    if (auto event = rooms.get_event(id); event && !event->rejected) pdus.push_back(event->pdu);
+  return pdus;
+}
+
+// Adds this server's signature to an event another server made (a restricted join it authorised).
+void co_sign(json::object& pdu, const RoomVersion& version, const ServerIdentity& identity) {
+  auto redacted = redact_event(pdu, version);
+  sign_json(redacted, identity.server_name, identity.signing_key);
+  auto& ours = redacted["signatures"].as_object()[identity.server_name];
+  auto& signatures = pdu["signatures"].as_object();
+  signatures[identity.server_name] = ours;
+}
+}  // namespace
+
+MembershipApi::MembershipApi(RoomEngine& rooms, FederationClient& client, KeyFetcher& keys,
+                             boost::asio::thread_pool& blocking_pool, const ServerIdentity& identity)
+    : rooms_(rooms), client_(client), keys_(keys), blocking_pool_(blocking_pool), identity_(identity) {}
+
+void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& authenticator) {
+  add_federation_route(
+      router, authenticator, blocking_pool_, verb::get, "/_matrix/federation/v1/make_join/{roomId}/{userId}",
+      [this](http::Request& request) {
+        const auto& room_id = request.path_params[0];
+        const auto& user_id = request.path_params[1];
+        if (!is_valid_user_id(user_id) || server_name_of(user_id) != request.origin)
+          throw forbidden("The user is not of the requesting server");
+        const auto* version = rooms_.room_version(room_id);
+        if (!version) throw not_found("Unknown room " + room_id);
+        auto supported = request.query_params("ver");
+        if (std::find(supported.begin(), supported.end(), version->id) == supported.end())
+          throw ApiError(400, "M_INCOMPATIBLE_ROOM_VERSION", "The room's version is not one the server supports",
+                         json::object{{"room_version", version->id}});
+        auto event = rooms_.membership_template(room_id, user_id, "join");
+        return http::Response::json(json::object{{"room_version", version->id}, {"event", std::move(event)}});
+      });
+  router.add_async(verb::put, "/_matrix/federation/v2/send_join/{roomId}/{eventId}", http::Auth::none,
+                   [this, &authenticator](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                     request.origin = co_await authenticator.authenticate(request);
+                     co_return co_await send_join(request);
+                   });
+}
+
+boost::asio::awaitable<http::Response> MembershipApi::send_join(http::Request& request) {
+  const auto& room_id = request.path_params[0];
+  const auto& event_id = request.path_params[1];
+  auto body = request.json_body();
+  auto find_version = [&] { return rooms_.room_version(room_id); };
+  const auto* version = co_await http::run_blocking(blocking_pool_, find_version);
+  if (!version) throw not_found("Unknown room " + room_id);
+  std::shared_ptr<Event> join;
+  try {
+    join = parse_pdu(body, *version, room_id);
+    if (join->event_id != event_id) throw PduError("the event id is not the one in the path");
+    if (join->type != "m.room.member" || join->membership() != "join") throw PduError("not a join");
+    if (!join->state_key || *join->state_key != join->sender) throw PduError("the state_key is not the sender");
+    if (server_name_of(join->sender) != request.origin) throw PduError("the sender is not of the requesting server");
+    co_await check_signatures_and_hash(keys_, join, *version);
+  } catch (const PduError& error) {
+    throw invalid_param(std::string("Invalid join event: ") + error.what());
+  }
+  // A restricted join one of this server's users authorised carries this server's signature too.
+  const auto& content = join->pdu.at("content").as_object();
+  bool authorised_here = false;
+  if (const auto* via = content.if_contains("join_authorised_via_users_server"); via && via->is_string())
+    authorised_here = server_name_of(via->as_string()) == identity_.server_name;
+  if (authorised_here) co_sign(join->pdu, *version, identity_);
+  join->relay = true;
+  auto accept = [&]() -> http::Response {
+    auto result = rooms_.accept_remote_event(room_id, join);
+    using Outcome = RoomEngine::RemoteOutcome;
+    if (result.outcome != Outcome::accepted && result.outcome != Outcome::already_known)
+      throw forbidden("The join is not allowed: " + result.reason);
+    auto state_before = rooms_.state_at_group(result.event->state_group_before);
+    std::vector<std::string> state_ids;
+    for (const auto& [key, id] : *state_before) state_ids.push_back(id);
+    auto with_join = state_ids;
+    with_join.push_back(result.event->event_id);
+    json::object answer{{"origin", identity_.server_name},
+                        {"state", pdus_of(rooms_, state_ids)},
+                        {"auth_chain", pdus_of(rooms_, rooms_.auth_chain_ids(with_join))},
+                        {"members_omitted", false}};
+    if (authorised_here) answer["event"] = result.event->pdu;
+    return http::Response::json(std::move(answer));
+  };
+  co_return co_await http::run_blocking(blocking_pool_, accept);
+}
+
+boost::asio::awaitable<std::string> MembershipApi::join_remote(std::string room_id, std::vector<std::string> servers,
+                                                               std::string user_id, json::object content) {
+  std::string last_error = "no server to join the room through";
+  unsigned last_status = 404;
+  std::string last_errcode = "M_NOT_FOUND";
+  for (const auto& server : servers) {
+    if (server == identity_.server_name) continue;
+    FederationRequest make;
+    make.destination = server;
+    make.uri = "/_matrix/federation/v1/make_join/" + encode(room_id) + "/" + encode(user_id);
+    char separator = '?';
+    for (auto it = supported_room_versions_begin(); it != supported_room_versions_end(); ++it) {
+      make.uri += separator + std::string("ver=") + std::string(it->id);
+      separator = '&';
+    }
+    auto made = co_await client_.request(make);
+    if (!made.success() || !made.body.is_object()) {
+      last_error = made.ok() ? server + " refused make_join (" + made.errcode() + ")" : made.message;
+      if (made.ok() && made.status >= 400 && made.status < 500 && !made.errcode().empty()) {
+        last_status = made.status;
+        last_errcode = made.errcode();
+      } else {
+        last_status = 502;
+        last_errcode = "M_UNKNOWN";
+      }
+      continue;
+    }
+    const auto& answer = made.body.as_object();
+    const auto* version_value = answer.if_contains("room_version");
+    const RoomVersion* version =
+        version_value && version_value->is_string() ? find_room_version(version_value->as_string()) : nullptr;
+    const auto* template_value = answer.if_contains("event");
+    if (!version || !template_value || !template_value->is_object()) {
+      last_error = server + " answered make_join with no usable template";
+      continue;
+    }
+    // The template, with this server's say over what only the joiner decides.
+    json::object pdu = template_value->as_object();
+    for (const char* foreign : {"event_id", "hashes", "signatures", "unsigned"}) pdu.erase(foreign);
+    auto is = [&](const char* name, std::string_view expected) {
+      const auto* value = pdu.if_contains(name);
+      return value && value->is_string() && value->as_string() == expected;
+    };
+    if (!is("type", "m.room.member") || !is("sender", user_id) || !is("state_key", user_id) || !is("room_id", room_id)) {
+      last_error = server + " answered make_join with a template for something else";
+      continue;
+    }
+    json::object merged = pdu["content"].is_object() ? pdu["content"].as_object() : json::object{};
+    for (const auto& member : content) merged[member.key()] = member.value();
+    merged["membership"] = "join";
+    pdu["content"] = std::move(merged);
+    pdu["origin_server_ts"] = now_ms();
+    if (!version->v11_redaction) pdu["origin"] = identity_.server_name;
+    auto event_id = hash_and_sign_event(pdu, *version, identity_.server_name, identity_.signing_key);
+
+    FederationRequest send;
+    send.destination = server;
+    send.method = verb::put;
+    send.uri = "/_matrix/federation/v2/send_join/" + encode(room_id) + "/" + encode(event_id);
+    send.body = pdu;
+    send.timeout = std::chrono::milliseconds(60000);
+    auto sent = co_await client_.request(send);
+    if (!sent.success() || !sent.body.is_object()) {
+      last_error = sent.ok() ? server + " refused send_join (" + sent.errcode() + ")" : sent.message;
+      if (sent.ok() && sent.status == 403) {
+        last_status = 403;
+        last_errcode = "M_FORBIDDEN";
+      }
+      continue;
+    }
+    const auto& joined = sent.body.as_object();
+    // The resident server's copy, co-signed for a restricted join, is the join.
+    json::object join_pdu = pdu;
+    if (const auto* event = joined.if_contains("event"); event && event->is_object()) join_pdu = event->as_object();
+    std::shared_ptr<Event> join;
+    std::vector<std::shared_ptr<Event>> state, auth_chain;
+    try {
+      join = parse_pdu(join_pdu, *version, room_id);
+      if (join->event_id != event_id) throw PduError("the resident server changed the join");
+      co_await check_signatures_and_hash(keys_, join, *version);
+      for (auto [field, target] : {std::pair{"state", &state}, std::pair{"auth_chain", &auth_chain}}) {
+        const auto* list = joined.if_contains(field);
+        if (!list || !list->is_array()) throw PduError(std::string("no ") + field);
+        for (const auto& entry : list->as_array()) {
+          if (!entry.is_object()) throw PduError(std::string(field) + " holds something that is not a PDU");
+          auto event = parse_pdu(entry.as_object(), *version, room_id);
+          co_await check_signatures_and_hash(keys_, event, *version);
+          target->push_back(std::move(event));
+        }
+      }
+    } catch (const PduError& error) {
+      last_error = server + " answered send_join with an invalid room: " + error.what();
+      spdlog::warn("join of {} through {}: {}", room_id, server, last_error);
+      last_status = 502;
+      last_errcode = "M_UNKNOWN";
+      continue;
+    }
+    auto keep = [&] { return rooms_.join_remote_room(*version, room_id, state, auth_chain, join); };
+    co_await http::run_blocking(blocking_pool_, keep);
+    co_return room_id;
+  }
+  throw ApiError(last_status, last_errcode, "Cannot join " + room_id + ": " + last_error);
+}
+
+}  // namespace domovoy::federation

@@ -1,0 +1,45 @@
+#pragma once
+// Joining rooms across servers (server-server-api "Joining Rooms"): make_join and send_join v2
+// answered for other servers' users, and a local user's join of a room that lives on another
+// server: the template asked of a resident server, signed here, sent back, and the room's state
+// and auth chain checked and kept.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <vector>
+
+#include "federation/federation_client.hpp"
+#include "federation/key_fetcher.hpp"
+#include "federation/request_authenticator.hpp"
+#include "homeserver/events/server_identity.hpp"
+#include "homeserver/rooms/room_engine.hpp"
+
+namespace domovoy::federation {
+
+class MembershipApi {
+ public:
+  MembershipApi(RoomEngine& rooms, FederationClient& client, KeyFetcher& keys, boost::asio::thread_pool& blocking_pool,
+                const ServerIdentity& identity);
+
+  // GET /_matrix/federation/v1/make_join, PUT /_matrix/federation/v2/send_join.
+  void register_routes(http::Router& router, RequestAuthenticator& authenticator);
+
+  // Joins `user_id` (of this server) to a room this server is not in, through the first of
+  // `servers` that lets it. Returns the room id; throws ApiError (404 when no server knows the
+  // room, 403 when the room refuses, 502 when none answers).
+  boost::asio::awaitable<std::string> join_remote(std::string room_id, std::vector<std::string> servers,
+                                                  std::string user_id, boost::json::object content);
+
+ private:
+  boost::asio::awaitable<http::Response> send_join(http::Request& request);
+
+  RoomEngine& rooms_;
+  FederationClient& client_;
+  KeyFetcher& keys_;
+  boost::asio::thread_pool& blocking_pool_;
+  const ServerIdentity& identity_;
+};
+
+}  // namespace domovoy::federation

@@ -1,0 +1,117 @@
+"""Rooms across regional servers (server-server-api "Joining Rooms", "Transactions"): a user of
+spb joins a room of msk by its alias and by its id, both see each other's messages through
+/sync, state changes travel too, and a leave is seen on the other side. Three Domovoy processes
+over TLS on loopback (federation_net.py); what is asserted is what the clients see.
+"""
+
+import unittest
+from urllib.parse import quote
+
+from federation_net import FederatedTestCase
+from harness import unique
+
+
+class TestFederatedRooms(FederatedTestCase):
+
+    async def synced_until(self, client, predicate, what, rounds=40):
+        """Long-polls /sync until predicate(response) holds."""
+        for _ in range(rounds):
+            resp = await client.sync(timeout=500, full_state=False)
+            if predicate(resp):
+                return resp
+        self.fail(f"not seen within {rounds} syncs: {what}")
+
+    @staticmethod
+    def timeline_bodies(resp, room_id):
+        room = resp.rooms.join.get(room_id)
+        if not room:
+            return []
+        return [getattr(event, "body", None) for event in room.timeline.events]
+
+    async def test_join_by_alias_and_talk_both_ways(self):
+        alice = await self.user_on("msk", displayname="Алиса")
+        local = unique("yard")
+        created = await alice.room_create(alias=local, name="Двор", preset=None)
+        self.assertTrue(getattr(created, "room_id", None), created)
+        room_id = created.room_id
+        # A public room: join rule public.
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.join_rules/",
+                                    {"join_rule": "public"})
+        self.assertEqual(status, 200)
+        await alice.sync(timeout=0)
+
+        bob = await self.user_on("spb", displayname="Борис")
+        alias = f"#{local}:{self.servers['msk'].server_name}"
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(alias)}", {})
+        self.assertEqual((status, body.get("room_id") if isinstance(body, dict) else body), (200, room_id), body)
+
+        # Bob's server now has the room: its name and both members.
+        resp = await bob.sync(timeout=0, full_state=True)
+        self.assertIn(room_id, resp.rooms.join)
+        status, state = await self.call(bob, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.name/")
+        self.assertEqual((status, state.get("name")), (200, "Двор"))
+
+        # Alice sees Bob join and what he says; Bob sees what Alice says.
+        await self.synced_until(alice, lambda r: room_id in r.rooms.join and any(
+            getattr(e, "state_key", None) == bob.user_id for e in r.rooms.join[room_id].timeline.events),
+            "bob's join on msk")
+        sent = await bob.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "Привет из Питера"})
+        self.assertTrue(getattr(sent, "event_id", None), sent)
+        await self.synced_until(alice, lambda r: "Привет из Питера" in self.timeline_bodies(r, room_id),
+                                "bob's message on msk")
+        sent = await alice.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "Привет из Москвы"})
+        self.assertTrue(getattr(sent, "event_id", None), sent)
+        await self.synced_until(bob, lambda r: "Привет из Москвы" in self.timeline_bodies(r, room_id),
+                                "alice's message on spb")
+
+        # A state change on msk reaches spb.
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.topic/",
+                                    {"topic": "Уборка в субботу"})
+        self.assertEqual(status, 200)
+        await self.synced_until(bob, lambda r: room_id in r.rooms.join and any(
+            getattr(e, "topic", None) == "Уборка в субботу" for e in r.rooms.join[room_id].timeline.events),
+            "the topic on spb")
+        status, state = await self.call(bob, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.topic/")
+        self.assertEqual((status, state.get("topic")), (200, "Уборка в субботу"))
+
+        # Bob leaves; Alice's server sees it.
+        status, _ = await self.call(bob, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/leave", {})
+        self.assertEqual(status, 200)
+        await self.synced_until(alice, lambda r: room_id in r.rooms.join and any(
+            getattr(e, "state_key", None) == bob.user_id and getattr(e, "membership", None) == "leave"
+            for e in r.rooms.join[room_id].timeline.events), "bob's leave on msk")
+
+    async def test_join_by_room_id_with_via(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(name="Подъезд 2", preset=None)
+        room_id = created.room_id
+        await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.join_rules/",
+                        {"join_rule": "public"})
+        bob = await self.user_on("spb")
+        via = quote(self.servers["msk"].server_name)
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room_id)}?via={via}", {})
+        self.assertEqual((status, body.get("room_id")), (200, room_id), body)
+        status, members = await self.call(bob, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members")
+        self.assertEqual(status, 200, members)
+        self.assertEqual(set(members["joined"]), {alice.user_id, bob.user_id})
+
+    async def test_a_room_that_refuses_the_join(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(name="Совет дома", preset=None)  # invite only
+        room_id = created.room_id
+        bob = await self.user_on("spb")
+        via = quote(self.servers["msk"].server_name)
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room_id)}?via={via}", {})
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+        # Nothing of the room is left on spb: no membership, no state.
+        status, body = await self.call(bob, "GET", "/_matrix/client/v3/joined_rooms")
+        self.assertEqual((status, room_id in body["joined_rooms"]), (200, False))
+        status, body = await self.call(bob, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/state")
+        self.assertEqual((status, body.get("errcode")), (404, "M_NOT_FOUND"), body)
+        # A room nobody knows.
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote('!nosuchroom:' + self.servers['msk'].server_name)}", {})
+        self.assertEqual((status, body.get("errcode")), (404, "M_NOT_FOUND"), body)
+
+
+if __name__ == "__main__":
+    unittest.main()
