@@ -12,6 +12,7 @@
 #include "federation/federation_client.hpp"
 #include "federation/federation_policy.hpp"
 #include "federation/key_fetcher.hpp"
+#include "federation/edu_receiver.hpp"
 #include "federation/key_server.hpp"
 #include "federation/membership_api.hpp"
 #include "federation/transaction_receiver.hpp"
@@ -102,6 +103,7 @@ struct Homeserver::Parts {
   std::unique_ptr<federation::KeyFetcher> key_fetcher;
   std::unique_ptr<federation::RequestAuthenticator> federation_auth;
   std::unique_ptr<federation::MembershipApi> federation_membership;
+  std::unique_ptr<federation::EduReceiver> edu_receiver;
   std::unique_ptr<federation::TransactionReceiver> federation_receiver;
   std::unique_ptr<federation::TransactionSender> federation_sender;
   // The federation listener (TLS, its own routes), when the config has one.
@@ -310,12 +312,17 @@ struct Homeserver::Parts {
       federation_membership = std::make_unique<federation::MembershipApi>(rooms, *federation_client, *key_fetcher,
                                                                           blocking_pool, identity);
       federation_membership->register_routes(federation_router, *federation_auth);
+      edu_receiver = std::make_unique<federation::EduReceiver>(services);
       federation_receiver = std::make_unique<federation::TransactionReceiver>(
-          *database, rooms, *federation_client, *key_fetcher, blocking_pool, nullptr);
+          *database, rooms, *federation_client, *key_fetcher, blocking_pool,
+          [this](const std::string& origin, const boost::json::object& edu) { edu_receiver->handle(origin, edu); });
       federation_receiver->register_routes(federation_router, *federation_auth);
       federation_sender = std::make_unique<federation::TransactionSender>(io, blocking_pool, *federation_client, *database,
                                                                           event_stream, consumers, rooms);
       rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) { federation_sender->notify(); });
+      services.federation_edu = [this](const std::string& room_id, boost::json::object edu) {
+        federation_sender->send_edu(rooms.joined_servers(room_id), std::move(edu));
+      };
       services.federation_join = [this](std::string room_id, std::vector<std::string> servers, std::string user_id,
                                         boost::json::object content) {
         return federation_membership->join_remote(std::move(room_id), std::move(servers), std::move(user_id),

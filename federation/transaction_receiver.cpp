@@ -211,9 +211,13 @@ boost::asio::awaitable<http::Response> TransactionReceiver::receive(http::Reques
     if (event_id.empty()) continue;  // nothing to name it by
     results[event_id] = error.empty() ? json::object{} : json::object{{"error", error}};
   }
-  if (edus && on_edu_)
-    for (const auto& edu : edus->as_array())
-      if (edu.is_object()) on_edu_(request.origin, edu.as_object());
+  if (edus && on_edu_) {
+    auto handle_edus = [&] {
+      for (const auto& edu : edus->as_array())
+        if (edu.is_object()) on_edu_(request.origin, edu.as_object());
+    };
+    co_await http::run_blocking(blocking_pool_, handle_edus);
+  }
   json::object answer{{"pdus", std::move(results)}};
   auto keep = [&] {
     storage::WriteBatch batch;

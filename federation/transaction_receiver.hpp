@@ -25,7 +25,7 @@ inline constexpr std::size_t kMaxEdusPerTransaction = 100;
 
 class TransactionReceiver {
  public:
-  // EDUs (typing, receipts, ...) are handed to `on_edu` with their origin.
+  // EDUs (typing, receipts, ...) are handed to `on_edu` with their origin, on the blocking pool.
   using EduHandler = std::function<void(const std::string& origin, const boost::json::object& edu)>;
 
   TransactionReceiver(storage::Database& database, RoomEngine& rooms, FederationClient& client, KeyFetcher& keys,

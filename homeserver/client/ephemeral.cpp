@@ -36,6 +36,13 @@ void put_receipt(ClientServices& services, const std::string& room_id, const std
   services.receipts.put(Receipt{room_id, type, user_id, event_id, ts, thread_id, 0},
                         [&notifier = services.notifier, wake]() { notifier.wake(wake); });
   // Private receipts are the user's own business; appservices get the shared ones (MSC2409).
+  if (services.federation_edu && type != "m.read.private") {
+    json::object data{{"ts", ts}};
+    if (!thread_id.empty()) data["thread_id"] = thread_id;
+    json::object by_user{{user_id, json::object{{"event_ids", json::array{json::string(event_id)}}, {"data", std::move(data)}}}};
+    services.federation_edu(room_id, json::object{{"edu_type", "m.receipt"},
+                                                  {"content", json::object{{room_id, json::object{{type, std::move(by_user)}}}}}});
+  }
   if (services.ephemeral_out && type != "m.read.private") {
     json::object receipt{{"ts", ts}};
     if (!thread_id.empty()) receipt["thread_id"] = thread_id;
@@ -66,6 +73,12 @@ void register_ephemeral_routes(http::Router& router, ClientServices& services) {
                       if (!typing->is_bool()) throw bad_json("'typing' must be a boolean");
                       auto timeout = optional_int(body, "timeout").value_or(30000);
                       require_joined(services, room_id, request.user_id);
+                      // Other servers time typing out themselves: every refresh goes to them.
+                      if (services.federation_edu)
+                        services.federation_edu(room_id, json::object{{"edu_type", "m.typing"},
+                                                                      {"content", json::object{{"room_id", room_id},
+                                                                                               {"user_id", request.user_id},
+                                                                                               {"typing", typing->as_bool()}}}});
                       if (services.typing.set_typing(room_id, request.user_id, typing->as_bool(), timeout)) {
                         services.notifier.wake(services.rooms.joined_members(room_id));
                         if (services.ephemeral_out) {

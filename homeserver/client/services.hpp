@@ -77,6 +77,8 @@ struct ClientServices {
   using FederationJoin = std::function<boost::asio::awaitable<std::string>(
       std::string room_id, std::vector<std::string> servers, std::string user_id, boost::json::object content)>;
   FederationJoin federation_join = {};
+  // A local user's typing or receipt as a federation EDU, for the other servers in the room.
+  std::function<void(const std::string& room_id, boost::json::object edu)> federation_edu = {};
 
   std::string user_id_for(std::string_view localpart) const {
     return "@" + std::string(localpart) + ":" + config.server_name;

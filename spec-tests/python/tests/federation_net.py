@@ -190,7 +190,10 @@ class FederatedTestCase(unittest.IsolatedAsyncioTestCase):
                 "omsk": [cls.names["spb"]]}[region]
 
     @classmethod
-    def start_region(cls, region, data_dir=None):
+    def start_region(cls, region):
+        """Starts (or restarts, on the same data) the region's server."""
+        data_dir = os.path.join(cls.folder, f"{region}-data")
+        os.makedirs(data_dir, exist_ok=True)
         return start_federated_server(cls.folder, cls.ca, f"{region}.localhost", cls.ports[region],
                                       allow=cls.allow_list(region), data_dir=data_dir)
 

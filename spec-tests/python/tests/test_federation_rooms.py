@@ -81,6 +81,46 @@ class TestFederatedRooms(FederatedTestCase):
             getattr(e, "state_key", None) == bob.user_id and getattr(e, "membership", None) == "leave"
             for e in r.rooms.join[room_id].timeline.events), "bob's leave on msk")
 
+    async def test_typing_and_receipts_cross_servers(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(name="Чат подъезда", preset=None)
+        room_id = created.room_id
+        await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.join_rules/",
+                        {"join_rule": "public"})
+        bob = await self.user_on("spb")
+        via = quote(self.servers["msk"].server_name)
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room_id)}?via={via}", {})
+        self.assertEqual(status, 200, body)
+        await alice.sync(timeout=0)
+        await bob.sync(timeout=0)
+
+        status, _ = await self.call(bob, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/typing/{quote(bob.user_id)}",
+                                    {"typing": True, "timeout": 30000})
+        self.assertEqual(status, 200)
+
+        def typing_of(resp, user):
+            room = resp.rooms.join.get(room_id)
+            return bool(room) and any(user in getattr(e, "users", []) for e in room.ephemeral)
+        await self.synced_until(alice, lambda r: typing_of(r, bob.user_id), "bob typing, seen on msk")
+
+        sent = await bob.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "Кто взял ключ от крыши?"})
+        await self.synced_until(alice, lambda r: "Кто взял ключ от крыши?" in self.timeline_bodies(r, room_id),
+                                "bob's message on msk")
+        status, _ = await self.call(alice, "POST",
+                                    f"/_matrix/client/v3/rooms/{quote(room_id)}/receipt/m.read/{quote(sent.event_id)}", {})
+        self.assertEqual(status, 200)
+
+        def read_by(resp, user, event_id):
+            room = resp.rooms.join.get(room_id)
+            if not room:
+                return False
+            for e in room.ephemeral:
+                for receipt in getattr(e, "receipts", []):
+                    if receipt.user_id == user and receipt.event_id == event_id and receipt.receipt_type == "m.read":
+                        return True
+            return False
+        await self.synced_until(bob, lambda r: read_by(r, alice.user_id, sent.event_id), "alice's receipt on spb")
+
     async def test_join_by_room_id_with_via(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(name="Подъезд 2", preset=None)
