@@ -309,8 +309,12 @@ struct Homeserver::Parts {
       federation_auth = std::make_unique<federation::RequestAuthenticator>(*key_fetcher, *federation_policy,
                                                                           config.server_name);
       federation::register_query_routes(federation_router, *federation_auth, blocking_pool, services);
-      federation_membership = std::make_unique<federation::MembershipApi>(rooms, *federation_client, *key_fetcher,
-                                                                          blocking_pool, identity);
+      federation_membership = std::make_unique<federation::MembershipApi>(
+          rooms, room_service, *federation_client, *key_fetcher, blocking_pool, identity,
+          [this](const std::string& user_id) {
+            auto account = accounts.find(user_id);
+            return account && !account->deactivated;
+          });
       federation_membership->register_routes(federation_router, *federation_auth);
       edu_receiver = std::make_unique<federation::EduReceiver>(services);
       federation_receiver = std::make_unique<federation::TransactionReceiver>(
@@ -320,6 +324,11 @@ struct Homeserver::Parts {
       federation_sender = std::make_unique<federation::TransactionSender>(io, blocking_pool, *federation_client, *database,
                                                                           event_stream, consumers, rooms);
       rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) { federation_sender->notify(); });
+      services.federation_invite = [this](std::string room_id, std::string sender, std::string target,
+                                          boost::json::object content) {
+        return federation_membership->invite_remote(std::move(room_id), std::move(sender), std::move(target),
+                                                    std::move(content));
+      };
       services.federation_edu = [this](const std::string& room_id, boost::json::object edu) {
         federation_sender->send_edu(rooms.joined_servers(room_id), std::move(edu));
       };

@@ -38,9 +38,16 @@ void co_sign(json::object& pdu, const RoomVersion& version, const ServerIdentity
 }
 }  // namespace
 
-MembershipApi::MembershipApi(RoomEngine& rooms, FederationClient& client, KeyFetcher& keys,
-                             boost::asio::thread_pool& blocking_pool, const ServerIdentity& identity)
-    : rooms_(rooms), client_(client), keys_(keys), blocking_pool_(blocking_pool), identity_(identity) {}
+MembershipApi::MembershipApi(RoomEngine& rooms, RoomService& room_service, FederationClient& client, KeyFetcher& keys,
+                             boost::asio::thread_pool& blocking_pool, const ServerIdentity& identity,
+                             std::function<bool(const std::string&)> local_user_exists)
+    : rooms_(rooms),
+      room_service_(room_service),
+      client_(client),
+      keys_(keys),
+      blocking_pool_(blocking_pool),
+      identity_(identity),
+      local_user_exists_(std::move(local_user_exists)) {}
 
 void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& authenticator) {
   add_federation_route(
@@ -64,6 +71,109 @@ void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& 
                      request.origin = co_await authenticator.authenticate(request);
                      co_return co_await send_join(request);
                    });
+  router.add_async(verb::put, "/_matrix/federation/v2/invite/{roomId}/{eventId}", http::Auth::none,
+                   [this, &authenticator](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                     request.origin = co_await authenticator.authenticate(request);
+                     co_return co_await receive_invite(request);
+                   });
+}
+
+boost::asio::awaitable<http::Response> MembershipApi::receive_invite(http::Request& request) {
+  const auto& room_id = request.path_params[0];
+  const auto& event_id = request.path_params[1];
+  auto body = request.json_body();
+  const auto* version_value = body.if_contains("room_version");
+  const RoomVersion* version =
+      version_value && version_value->is_string() ? find_room_version(version_value->as_string()) : nullptr;
+  if (!version)
+    throw ApiError(400, "M_INCOMPATIBLE_ROOM_VERSION", "This server does not support the room's version",
+                   json::object{{"room_version", version_value && version_value->is_string() ? *version_value : json::value{}}});
+  const auto* event_value = body.if_contains("event");
+  if (!event_value || !event_value->is_object()) throw bad_json("Missing event");
+  json::array stripped;
+  if (const auto* state = body.if_contains("invite_room_state"); state && state->is_array())
+    for (const auto& entry : state->as_array())
+      if (entry.is_object() && stripped.size() < 50) stripped.push_back(entry);
+  std::shared_ptr<Event> invite;
+  try {
+    invite = parse_pdu(event_value->as_object(), *version, room_id);
+    if (invite->event_id != event_id) throw PduError("the event id is not the one in the path");
+    if (invite->type != "m.room.member" || invite->membership() != "invite") throw PduError("not an invite");
+    if (!invite->state_key || server_name_of(*invite->state_key) != identity_.server_name)
+      throw PduError("the invitee is not of this server");
+    if (server_name_of(invite->sender) != request.origin) throw PduError("the sender is not of the requesting server");
+    co_await check_signatures_and_hash(keys_, invite, *version);
+  } catch (const PduError& error) {
+    throw invalid_param(std::string("Invalid invite: ") + error.what());
+  }
+  auto store = [&]() -> http::Response {
+    if (!local_user_exists_(*invite->state_key)) throw not_found("Unknown user " + *invite->state_key);
+    co_sign(invite->pdu, *version, identity_);
+    if (rooms_.room_exists(room_id)) {
+      // This server is in the room already: the invite arrives as any event of the room will.
+      if (rooms_.current_membership(room_id, *invite->state_key) == "ban") throw forbidden("The user is banned");
+    } else {
+      rooms_.store_remote_invite(std::make_shared<Event>(*invite), std::move(stripped));
+    }
+    auto signed_event = invite->pdu;
+    signed_event.erase("unsigned");
+    return http::Response::json(json::object{{"event", std::move(signed_event)}});
+  };
+  co_return co_await http::run_blocking(blocking_pool_, store);
+}
+
+boost::asio::awaitable<void> MembershipApi::invite_remote(std::string room_id, std::string sender, std::string target,
+                                                          json::object content) {
+  auto prepare = [&] { return room_service_.prepare_remote_invite(room_id, sender, target, content); };
+  auto invite = co_await http::run_blocking(blocking_pool_, prepare);
+  const auto* version = rooms_.room_version(room_id);
+  auto stripped_state = [&] {
+    json::array stripped;
+    auto state = rooms_.current_state(room_id);
+    for (auto type : {"m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
+                      "m.room.encryption", "m.room.topic"})
+      if (auto event = rooms_.state_event(state, type, "")) {
+        json::object entry{{"type", event->type}, {"state_key", *event->state_key}, {"sender", event->sender},
+                           {"content", event->content()}};
+        stripped.push_back(std::move(entry));
+      }
+    if (auto inviter = rooms_.state_event(state, "m.room.member", sender))
+      stripped.push_back(json::object{{"type", inviter->type}, {"state_key", sender}, {"sender", sender},
+                                      {"content", inviter->content()}});
+    return stripped;
+  };
+  auto stripped = co_await http::run_blocking(blocking_pool_, stripped_state);
+  FederationRequest request;
+  request.destination = std::string(server_name_of(target));
+  request.method = verb::put;
+  request.uri = "/_matrix/federation/v2/invite/" + encode(room_id) + "/" + encode(invite->event_id);
+  request.body = json::object{{"room_version", version->id}, {"event", invite->pdu}, {"invite_room_state", std::move(stripped)}};
+  auto response = co_await client_.request(request);
+  if (response.failure == FederationResponse::Failure::not_allowed) throw forbidden(response.message);
+  if (!response.ok()) throw ApiError(502, "M_UNKNOWN", "Cannot reach " + request.destination);
+  if (!response.success()) {
+    auto errcode = response.errcode();
+    if (response.status >= 400 && response.status < 500 && !errcode.empty())
+      throw ApiError(response.status == 404 ? 404 : 403, response.status == 404 ? "M_NOT_FOUND" : "M_FORBIDDEN",
+                     request.destination + " refused the invite (" + errcode + ")");
+    throw ApiError(502, "M_UNKNOWN", request.destination + " answered the invite with " + std::to_string(response.status));
+  }
+  const auto* event = response.body.is_object() ? response.body.as_object().if_contains("event") : nullptr;
+  if (!event || !event->is_object()) throw ApiError(502, "M_UNKNOWN", request.destination + " answered the invite without it");
+  std::shared_ptr<Event> signed_invite;
+  try {
+    signed_invite = parse_pdu(event->as_object(), *version, room_id);
+    if (signed_invite->event_id != invite->event_id) throw PduError("the invitee's server changed the invite");
+  } catch (const PduError& error) {
+    throw ApiError(502, "M_UNKNOWN", std::string("Bad answer to the invite: ") + error.what());
+  }
+  auto keep = [&] {
+    auto result = rooms_.accept_remote_event(room_id, signed_invite);
+    using Outcome = RoomEngine::RemoteOutcome;
+    if (result.outcome != Outcome::accepted && result.outcome != Outcome::already_known)
+      throw forbidden("The invite is no longer allowed: " + result.reason);
+  };
+  co_await http::run_blocking(blocking_pool_, keep);
 }
 
 boost::asio::awaitable<http::Response> MembershipApi::send_join(http::Request& request) {

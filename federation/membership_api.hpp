@@ -15,15 +15,19 @@
 #include "federation/request_authenticator.hpp"
 #include "homeserver/events/server_identity.hpp"
 #include "homeserver/rooms/room_engine.hpp"
+#include "homeserver/rooms/room_service.hpp"
 
 namespace domovoy::federation {
 
 class MembershipApi {
  public:
-  MembershipApi(RoomEngine& rooms, FederationClient& client, KeyFetcher& keys, boost::asio::thread_pool& blocking_pool,
-                const ServerIdentity& identity);
+  // `local_user_exists` says whether an invite's target is an account of this server.
+  MembershipApi(RoomEngine& rooms, RoomService& room_service, FederationClient& client, KeyFetcher& keys,
+                boost::asio::thread_pool& blocking_pool, const ServerIdentity& identity,
+                std::function<bool(const std::string&)> local_user_exists);
 
-  // GET /_matrix/federation/v1/make_join, PUT /_matrix/federation/v2/send_join.
+  // GET /_matrix/federation/v1/make_join, PUT /_matrix/federation/v2/send_join,
+  // PUT /_matrix/federation/v2/invite.
   void register_routes(http::Router& router, RequestAuthenticator& authenticator);
 
   // Joins `user_id` (of this server) to a room this server is not in, through the first of
@@ -32,14 +36,23 @@ class MembershipApi {
   boost::asio::awaitable<std::string> join_remote(std::string room_id, std::vector<std::string> servers,
                                                   std::string user_id, boost::json::object content);
 
+  // Invites a user of another server (invite v2): the invite is built and signed here, signed by
+  // the invitee's server, then stored and sent to the room. Throws ApiError (403 when that
+  // server refuses, 502 when it cannot be reached).
+  boost::asio::awaitable<void> invite_remote(std::string room_id, std::string sender, std::string target,
+                                             boost::json::object content);
+
  private:
   boost::asio::awaitable<http::Response> send_join(http::Request& request);
+  boost::asio::awaitable<http::Response> receive_invite(http::Request& request);
 
   RoomEngine& rooms_;
+  RoomService& room_service_;
   FederationClient& client_;
   KeyFetcher& keys_;
   boost::asio::thread_pool& blocking_pool_;
   const ServerIdentity& identity_;
+  std::function<bool(const std::string&)> local_user_exists_;
 };
 
 }  // namespace domovoy::federation

@@ -60,7 +60,13 @@ boost::asio::awaitable<http::Response> join_room(ClientServices& services, http:
     co_await http::run_blocking(services.blocking_pool, join);
     co_return http::Response::json(json::object{{"room_id", room_id}});
   }
-  auto in_room = [&] { return services.rooms.joined_servers(room_id); };
+  auto in_room = [&] {
+    auto room_servers = services.rooms.joined_servers(room_id);
+    // Invited to a room of another server: its inviter's server knows the way in.
+    if (auto record = services.rooms.membership_record(room_id, request.user_id); record && record->membership == "invite")
+      if (auto invite = services.rooms.get_event(record->event_id)) room_servers.emplace(server_name_of(invite->sender));
+    return room_servers;
+  };
   auto room_servers = co_await http::run_blocking(services.blocking_pool, in_room);
   servers.insert(servers.end(), room_servers.begin(), room_servers.end());
   if (auto colon = room_id.find(':'); colon != std::string::npos) servers.push_back(room_id.substr(colon + 1));
@@ -91,6 +97,24 @@ http::Response set_membership(ClientServices& services, http::Request& request, 
   if (expected_now == "in_room" && current == "ban") throw forbidden(target + " is not in the room");
   services.room_service.change_membership(room_id, request.user_id, target, std::move(content));
   return http::Response::json(json::object{});
+}
+
+// Invites a user: through their server's signature first when they are of another server.
+boost::asio::awaitable<http::Response> invite(ClientServices& services, http::Request& request) {
+  auto body = request.json_body();
+  auto target = target_user(body);
+  const auto& room_id = request.path_params[0];
+  if (server_name_of(target) == services.config.server_name || !services.federation_invite) {
+    auto local = [&] { return set_membership(services, request, "invite"); };
+    co_return co_await http::run_blocking(services.blocking_pool, local);
+  }
+  auto check = [&] { require_room(services, room_id); };
+  co_await http::run_blocking(services.blocking_pool, check);
+  json::object content;
+  if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
+  auto inviting = services.federation_invite(room_id, request.user_id, target, std::move(content));
+  co_await std::move(inviting);
+  co_return http::Response::json(json::object{});
 }
 
 // The state a user may see the members of: now when joined, at their leave otherwise.
@@ -124,8 +148,8 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
   router.add_client_async(verb::post, "/rooms/{roomId}/join", http::Auth::required, [&services](http::Request& request) {
     return join_room(services, request, request.path_params[0]);
   });
-  router.add_client(verb::post, "/rooms/{roomId}/invite", http::Auth::required,
-                    [&services](http::Request& request) { return set_membership(services, request, "invite"); });
+  router.add_client_async(verb::post, "/rooms/{roomId}/invite", http::Auth::required,
+                          [&services](http::Request& request) { return invite(services, request); });
   router.add_client(verb::post, "/rooms/{roomId}/kick", http::Auth::required,
                     [&services](http::Request& request) { return set_membership(services, request, "leave", "in_room"); });
   router.add_client(verb::post, "/rooms/{roomId}/ban", http::Auth::required,

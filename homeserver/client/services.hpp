@@ -77,6 +77,10 @@ struct ClientServices {
   using FederationJoin = std::function<boost::asio::awaitable<std::string>(
       std::string room_id, std::vector<std::string> servers, std::string user_id, boost::json::object content)>;
   FederationJoin federation_join = {};
+  // Invites a user of another server (invite v2); throws the ApiError to tell the client.
+  using FederationInvite = std::function<boost::asio::awaitable<void>(std::string room_id, std::string sender,
+                                                                      std::string target, boost::json::object content)>;
+  FederationInvite federation_invite = {};
   // A local user's typing or receipt as a federation EDU, for the other servers in the room.
   std::function<void(const std::string& room_id, boost::json::object edu)> federation_edu = {};
 

@@ -481,6 +481,20 @@ class SyncBuilder {
   json::object invited_room(const MembershipRecord& record) {
     auto state = services_.rooms.current_state(record.room_id);
     json::array events;
+    // An invite into a room of another server: the stripped state its server sent with it.
+    if (!state) {
+      if (auto invite = services_.rooms.get_event(record.event_id)) {
+        const auto* carried = invite->pdu.if_contains("unsigned");
+        if (carried && carried->is_object())
+          if (const auto* stripped = carried->as_object().if_contains("invite_room_state"); stripped && stripped->is_array())
+            for (const auto& entry : stripped->as_array()) events.push_back(entry);
+        auto own = stripped_state_event(*invite);
+        own["event_id"] = invite->event_id;
+        own["origin_server_ts"] = invite->origin_server_ts;
+        events.push_back(std::move(own));
+      }
+      return {{"invite_state", json::object{{"events", std::move(events)}}}};
+    }
     for (auto type : {"m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
                       "m.room.encryption", "m.room.topic"})
       if (auto event = services_.rooms.state_event(state, type, "")) events.push_back(stripped_state_event(*event));

@@ -119,6 +119,16 @@ class RoomEngine {
   boost::json::object membership_template(const std::string& room_id, const std::string& user_id,
                                           const std::string& membership);
 
+  // An event built on the room's current extremities, authorised against its current state and
+  // signed, but not stored: an invite of another server's user, which that server signs first.
+  // Throws ApiError as send() does.
+  std::shared_ptr<Event> build_signed_event(const std::string& room_id, const EventDraft& draft);
+
+  // An invite of a local user into a room of another server that this server is not in (invite
+  // v2): kept with the stripped state the inviting server sent (in unsigned.invite_room_state),
+  // at a stream position of its own so the user's /sync shows it and they may join or refuse.
+  EventPtr store_remote_invite(std::shared_ptr<Event> invite, boost::json::array invite_room_state);
+
   enum class RemoteOutcome { accepted, soft_failed, rejected, already_known };
   struct RemoteResult {
     RemoteOutcome outcome = RemoteOutcome::rejected;

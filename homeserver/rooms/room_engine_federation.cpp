@@ -12,6 +12,7 @@
 #include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/events/canonical_json.hpp"
+#include "homeserver/events/pdu.hpp"
 #include "homeserver/rooms/auth_rules.hpp"
 #include "homeserver/rooms/room_engine.hpp"
 #include "homeserver/rooms/state_resolution.hpp"
@@ -100,6 +101,46 @@ json::object RoomEngine::membership_template(const std::string& room_id, const s
   auto allowed = check_auth_rules(*event, *room->version, lookup);
   if (!allowed) throw forbidden(allowed.reason);
   return event->pdu;
+}
+
+std::shared_ptr<Event> RoomEngine::build_signed_event(const std::string& room_id, const EventDraft& draft) {
+  if (draft.type.empty() || draft.type.size() > kMaxIdentifierBytes) throw invalid_param("Invalid event type");
+  auto room = load_room(room_id);
+  if (!room) throw not_found("Unknown room " + room_id);
+  std::lock_guard lock(room->mutex);
+  auto event = build_event(*room, draft);
+  if (!has_only_canonical_integers(event->pdu)) throw bad_json("Event content must not hold floats or integers beyond 2^53");
+  auto lookup = [this, &room](std::string_view type, std::string_view key) { return state_event(room->state, type, key); };
+  if (auto allowed = check_auth_rules(*event, *room->version, lookup); !allowed) throw forbidden(allowed.reason);
+  event->event_id = hash_and_sign_event(event->pdu, *room->version, identity_.server_name, identity_.signing_key);
+  if (canonical_json(event->pdu).size() > kMaxPduBytes) throw too_large("Event is larger than 65536 bytes");
+  return event;
+}
+
+EventPtr RoomEngine::store_remote_invite(std::shared_ptr<Event> invite, json::array invite_room_state) {
+  if (auto known = get_event(invite->event_id)) return known;
+  auto& unsigned_data = invite->pdu["unsigned"];
+  if (!unsigned_data.is_object()) unsigned_data = json::object{};
+  unsigned_data.as_object()["invite_room_state"] = std::move(invite_room_state);
+  invite->outlier = true;
+  StreamTracker::Slot slot(stream_);
+  invite->stream = slot.position();
+  storage::WriteBatch batch;
+  batch.put(Table::eventid_event, invite->event_id, serialize_event_record(*invite));
+  batch.put(Table::streampos_kind, storage::be64(slot.position()), "invite");
+  MembershipRecord record{invite->room_id, "invite", invite->event_id, slot.position()};
+  batch.put(Table::roomuser_membership, storage::join_key({invite->room_id, *invite->state_key}), membership_value(record));
+  batch.put(Table::userroom_membership, storage::join_key({*invite->state_key, invite->room_id}), membership_value(record));
+  database_.write(std::move(batch));
+  EventPtr stored = invite;
+  cache_event(stored);
+  std::vector<std::string> wake{*invite->state_key};
+  // Listeners learn of it as they do of any event that concerns a local user; it is in no
+  // room this server knows, so nothing follows the stream for it.
+  slot.release([this, stored, wake]() {
+    for (const auto& listener : listeners_) listener(stored, wake);
+  });
+  return stored;
 }
 
 void RoomEngine::stage_outlier(storage::WriteBatch& batch, std::shared_ptr<Event> event) {

@@ -156,8 +156,8 @@ CreatedRoom RoomService::create_room(const RoomCreation& creation) {
   return {room_id, true};
 }
 
-EventPtr RoomService::change_membership(const std::string& room_id, const std::string& sender, const std::string& target,
-                                        json::object content) {
+json::object RoomService::checked_membership(const std::string& room_id, const std::string& sender,
+                                             const std::string& target, json::object content) {
   const auto* value = content.if_contains("membership");
   if (!value || !value->is_string()) throw bad_json("m.room.member needs a membership");
   std::string membership(value->as_string());
@@ -174,19 +174,34 @@ EventPtr RoomService::change_membership(const std::string& room_id, const std::s
     if (!content.contains("displayname") && profile && !profile->displayname.empty())
       content["displayname"] = profile->displayname;
   }
-  if (membership == "leave" && target == sender && current == "leave") {
-    // Leaving a room one is not in changes nothing (Synapse answers the same way).
-    if (auto record = engine_.membership_record(room_id, target))
-      if (auto existing = engine_.get_event(record->event_id)) return existing;
-    throw forbidden("You are not a member of this room");
-  }
   // A kick is of someone in the room; a leave for a banned user is an unban (the auth rules
   // check the ban level for it).
   if (membership == "leave" && target != sender && current != "join" && current != "invite" && current != "knock" &&
       current != "ban")
     throw forbidden(target + " is not in the room");
   if (gate_) gate_(room_id, sender, target, membership);
+  return content;
+}
+
+EventPtr RoomService::change_membership(const std::string& room_id, const std::string& sender, const std::string& target,
+                                        json::object content) {
+  const auto* value = content.if_contains("membership");
+  if (value && value->is_string() && value->as_string() == "leave" && target == sender &&
+      engine_.current_membership(room_id, target) == "leave") {
+    // Leaving a room one is not in changes nothing (Synapse answers the same way).
+    if (auto record = engine_.membership_record(room_id, target))
+      if (auto existing = engine_.get_event(record->event_id)) return existing;
+    throw forbidden("You are not a member of this room");
+  }
+  content = checked_membership(room_id, sender, target, std::move(content));
   return engine_.send(room_id, EventDraft{"m.room.member", target, sender, std::move(content), {}, {}});
+}
+
+std::shared_ptr<Event> RoomService::prepare_remote_invite(const std::string& room_id, const std::string& sender,
+                                                          const std::string& target, json::object content) {
+  content["membership"] = "invite";
+  content = checked_membership(room_id, sender, target, std::move(content));
+  return engine_.build_signed_event(room_id, EventDraft{"m.room.member", target, sender, std::move(content), {}, {}});
 }
 
 }  // namespace domovoy

@@ -77,6 +77,11 @@ class RoomService {
   // membership (for a leave of a room one has already left, the existing leave).
   EventPtr change_membership(const std::string& room_id, const std::string& sender, const std::string& target,
                              boost::json::object content);
+  // For an invite of another server's user: the same checks, then the invite built and signed
+  // but not stored, since that server signs it first (federation invite v2); the caller stores
+  // what it answers with RoomEngine::accept_remote_event.
+  std::shared_ptr<Event> prepare_remote_invite(const std::string& room_id, const std::string& sender,
+                                               const std::string& target, boost::json::object content);
   // POST /rooms/{id}/upgrade (modules/room_upgrades.md "Server behaviour"): a replacement room
   // of `version` whose create event names the old room as predecessor, with the old room's
   // transferable state, its bans and space children copied, its local aliases and directory
@@ -101,6 +106,9 @@ class RoomService {
   RoomDirectory& directory() { return directory_; }
 
  private:
+  // change_membership's checks (membership, target, the housing gate); the content to send.
+  boost::json::object checked_membership(const std::string& room_id, const std::string& sender,
+                                         const std::string& target, boost::json::object content);
   std::vector<EventDraft> creation_drafts(const RoomCreation& creation) const;
   bool is_local(std::string_view user_id) const;
 

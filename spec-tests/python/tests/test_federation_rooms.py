@@ -121,6 +121,34 @@ class TestFederatedRooms(FederatedTestCase):
             return False
         await self.synced_until(bob, lambda r: read_by(r, alice.user_id, sent.event_id), "alice's receipt on spb")
 
+    async def test_invite_across_servers_then_join(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(name="Совет дома", preset=None)  # invite only
+        room_id = created.room_id
+        bob = await self.user_on("spb")
+        await bob.sync(timeout=0)
+        status, body = await self.call(alice, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/invite",
+                                       {"user_id": bob.user_id})
+        self.assertEqual(status, 200, body)
+        resp = await self.synced_until(bob, lambda r: room_id in r.rooms.invite, "the invite on spb")
+        names = [getattr(e, "name", None) for e in resp.rooms.invite[room_id].invite_state]
+        self.assertIn("Совет дома", names, "the stripped state came with the invite")
+        # No via: the inviter's server is the way in.
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
+        self.assertEqual((status, body.get("room_id")), (200, room_id), body)
+        status, members = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members")
+        for _ in range(50):
+            if bob.user_id in members.get("joined", {}):
+                break
+            await alice.sync(timeout=200)
+            status, members = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members")
+        self.assertIn(bob.user_id, members["joined"])
+        # An invite for a user the other server does not have.
+        nobody = "@nobody-" + unique("x") + ":" + self.servers["spb"].server_name
+        status, body = await self.call(alice, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/invite",
+                                       {"user_id": nobody})
+        self.assertEqual((status, body.get("errcode")), (404, "M_NOT_FOUND"), body)
+
     async def test_join_by_room_id_with_via(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(name="Подъезд 2", preset=None)
