@@ -329,6 +329,9 @@ struct Homeserver::Parts {
         return federation_membership->invite_remote(std::move(room_id), std::move(sender), std::move(target),
                                                     std::move(content));
       };
+      services.federation_leave = [this](std::string room_id, std::string user_id, boost::json::object content) {
+        return federation_membership->leave_remote(std::move(room_id), std::move(user_id), std::move(content));
+      };
       services.federation_edu = [this](const std::string& room_id, boost::json::object edu) {
         federation_sender->send_edu(rooms.joined_servers(room_id), std::move(edu));
       };

@@ -28,6 +28,16 @@ json::array pdus_of(RoomEngine& rooms, const std::vector<std::string>& ids) {
   return pdus;
 }
 
+std::string make_uri(std::string_view kind, const std::string& room_id, const std::string& user_id) {
+  std::string uri = "/_matrix/federation/v1/make_" + std::string(kind) + "/" + encode(room_id) + "/" + encode(user_id);
+  char separator = '?';
+  for (auto it = supported_room_versions_begin(); it != supported_room_versions_end(); ++it) {
+    uri += separator + std::string("ver=") + std::string(it->id);
+    separator = '&';
+  }
+  return uri;
+}
+
 // Adds this server's signature to an event another server made (a restricted join it authorised).
 void co_sign(json::object& pdu, const RoomVersion& version, const ServerIdentity& identity) {
   auto redacted = redact_event(pdu, version);
@@ -71,11 +81,93 @@ void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& 
                      request.origin = co_await authenticator.authenticate(request);
                      co_return co_await send_join(request);
                    });
+  add_federation_route(
+      router, authenticator, blocking_pool_, verb::get, "/_matrix/federation/v1/make_leave/{roomId}/{userId}",
+      [this](http::Request& request) {
+        const auto& room_id = request.path_params[0];
+        const auto& user_id = request.path_params[1];
+        if (!is_valid_user_id(user_id) || server_name_of(user_id) != request.origin)
+          throw forbidden("The user is not of the requesting server");
+        const auto* version = rooms_.room_version(room_id);
+        if (!version) throw not_found("Unknown room " + room_id);
+        auto event = rooms_.membership_template(room_id, user_id, "leave");
+        return http::Response::json(json::object{{"room_version", version->id}, {"event", std::move(event)}});
+      });
+  router.add_async(verb::put, "/_matrix/federation/v2/send_leave/{roomId}/{eventId}", http::Auth::none,
+                   [this, &authenticator](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                     request.origin = co_await authenticator.authenticate(request);
+                     co_return co_await send_leave(request);
+                   });
   router.add_async(verb::put, "/_matrix/federation/v2/invite/{roomId}/{eventId}", http::Auth::none,
                    [this, &authenticator](http::Request& request) -> boost::asio::awaitable<http::Response> {
                      request.origin = co_await authenticator.authenticate(request);
                      co_return co_await receive_invite(request);
                    });
+}
+
+boost::asio::awaitable<http::Response> MembershipApi::send_leave(http::Request& request) {
+  const auto& room_id = request.path_params[0];
+  const auto& event_id = request.path_params[1];
+  auto body = request.json_body();
+  auto find_version = [&] { return rooms_.room_version(room_id); };
+  const auto* version = co_await http::run_blocking(blocking_pool_, find_version);
+  if (!version) throw not_found("Unknown room " + room_id);
+  std::shared_ptr<Event> leave;
+  try {
+    leave = parse_pdu(body, *version, room_id);
+    if (leave->event_id != event_id) throw PduError("the event id is not the one in the path");
+    if (leave->type != "m.room.member" || leave->membership() != "leave") throw PduError("not a leave");
+    if (!leave->state_key || *leave->state_key != leave->sender) throw PduError("the state_key is not the sender");
+    if (server_name_of(leave->sender) != request.origin) throw PduError("the sender is not of the requesting server");
+    co_await check_signatures_and_hash(keys_, leave, *version);
+  } catch (const PduError& error) {
+    throw invalid_param(std::string("Invalid leave event: ") + error.what());
+  }
+  leave->relay = true;
+  auto accept = [&]() -> http::Response {
+    auto result = rooms_.accept_remote_event(room_id, leave);
+    using Outcome = RoomEngine::RemoteOutcome;
+    if (result.outcome != Outcome::accepted && result.outcome != Outcome::already_known)
+      throw forbidden("The leave is not allowed: " + result.reason);
+    return http::Response::json(json::object{});
+  };
+  co_return co_await http::run_blocking(blocking_pool_, accept);
+}
+
+boost::asio::awaitable<void> MembershipApi::leave_remote(std::string room_id, std::string user_id, json::object content) {
+  auto inviter_server = [&]() -> std::string {
+    auto record = rooms_.membership_record(room_id, user_id);
+    if (!record || record->membership != "invite") throw forbidden("You are not invited to this room");
+    auto invite = rooms_.get_event(record->event_id);
+    if (!invite) throw forbidden("You are not invited to this room");
+    return std::string(server_name_of(invite->sender));
+  };
+  auto server = co_await http::run_blocking(blocking_pool_, inviter_server);
+  FederationRequest make;
+  make.destination = server;
+  make.uri = make_uri("leave", room_id, user_id);
+  auto made = co_await client_.request(make);
+  if (made.failure == FederationResponse::Failure::not_allowed) throw forbidden(made.message);
+  if (!made.success() || !made.body.is_object())
+    throw ApiError(502, "M_UNKNOWN", "Cannot refuse the invite through " + server + ": " +
+                                         (made.ok() ? "status " + std::to_string(made.status) : made.message));
+  std::string why;
+  auto filled = fill_template(made.body.as_object(), room_id, user_id, "leave", content, why);
+  if (!filled) throw ApiError(502, "M_UNKNOWN", server + " answered make_leave with " + why);
+  FederationRequest send;
+  send.destination = server;
+  send.method = verb::put;
+  send.uri = "/_matrix/federation/v2/send_leave/" + encode(room_id) + "/" + encode(filled->event_id);
+  send.body = filled->pdu;
+  auto sent = co_await client_.request(send);
+  if (!sent.success())
+    throw ApiError(502, "M_UNKNOWN", server + " refused the leave: " +
+                                         (sent.ok() ? "status " + std::to_string(sent.status) : sent.message));
+  auto keep = [&] {
+    auto leave = Event::from_pdu(filled->pdu, filled->event_id, room_id);
+    rooms_.store_remote_membership(leave, std::nullopt);
+  };
+  co_await http::run_blocking(blocking_pool_, keep);
 }
 
 boost::asio::awaitable<http::Response> MembershipApi::receive_invite(http::Request& request) {
@@ -113,7 +205,7 @@ boost::asio::awaitable<http::Response> MembershipApi::receive_invite(http::Reque
       // This server is in the room already: the invite arrives as any event of the room will.
       if (rooms_.current_membership(room_id, *invite->state_key) == "ban") throw forbidden("The user is banned");
     } else {
-      rooms_.store_remote_invite(std::make_shared<Event>(*invite), std::move(stripped));
+      rooms_.store_remote_membership(std::make_shared<Event>(*invite), std::move(stripped));
     }
     auto signed_event = invite->pdu;
     signed_event.erase("unsigned");
@@ -221,6 +313,38 @@ boost::asio::awaitable<http::Response> MembershipApi::send_join(http::Request& r
   co_return co_await http::run_blocking(blocking_pool_, accept);
 }
 
+std::optional<MembershipApi::Filled> MembershipApi::fill_template(const json::object& answer, const std::string& room_id,
+                                                                  const std::string& user_id, const std::string& membership,
+                                                                  const json::object& content, std::string& why) const {
+  const auto* version_value = answer.if_contains("room_version");
+  const RoomVersion* version =
+      version_value && version_value->is_string() ? find_room_version(version_value->as_string()) : nullptr;
+  const auto* template_value = answer.if_contains("event");
+  if (!version || !template_value || !template_value->is_object()) {
+    why = "no usable template";
+    return std::nullopt;
+  }
+  // The template, with this server's say over what only the member decides.
+  json::object pdu = template_value->as_object();
+  for (const char* foreign : {"event_id", "hashes", "signatures", "unsigned"}) pdu.erase(foreign);
+  auto is = [&](const char* name, std::string_view expected) {
+    const auto* value = pdu.if_contains(name);
+    return value && value->is_string() && value->as_string() == expected;
+  };
+  if (!is("type", "m.room.member") || !is("sender", user_id) || !is("state_key", user_id) || !is("room_id", room_id)) {
+    why = "a template for something else";
+    return std::nullopt;
+  }
+  json::object merged = pdu["content"].is_object() ? pdu["content"].as_object() : json::object{};
+  for (const auto& member : content) merged[member.key()] = member.value();
+  merged["membership"] = membership;
+  pdu["content"] = std::move(merged);
+  pdu["origin_server_ts"] = now_ms();
+  if (!version->v11_redaction) pdu["origin"] = identity_.server_name;
+  auto event_id = hash_and_sign_event(pdu, *version, identity_.server_name, identity_.signing_key);
+  return Filled{version, std::move(pdu), std::move(event_id)};
+}
+
 boost::asio::awaitable<std::string> MembershipApi::join_remote(std::string room_id, std::vector<std::string> servers,
                                                                std::string user_id, json::object content) {
   std::string last_error = "no server to join the room through";
@@ -230,12 +354,7 @@ boost::asio::awaitable<std::string> MembershipApi::join_remote(std::string room_
     if (server == identity_.server_name) continue;
     FederationRequest make;
     make.destination = server;
-    make.uri = "/_matrix/federation/v1/make_join/" + encode(room_id) + "/" + encode(user_id);
-    char separator = '?';
-    for (auto it = supported_room_versions_begin(); it != supported_room_versions_end(); ++it) {
-      make.uri += separator + std::string("ver=") + std::string(it->id);
-      separator = '&';
-    }
+    make.uri = make_uri("join", room_id, user_id);
     auto made = co_await client_.request(make);
     if (!made.success() || !made.body.is_object()) {
       last_error = made.ok() ? server + " refused make_join (" + made.errcode() + ")" : made.message;
@@ -248,33 +367,15 @@ boost::asio::awaitable<std::string> MembershipApi::join_remote(std::string room_
       }
       continue;
     }
-    const auto& answer = made.body.as_object();
-    const auto* version_value = answer.if_contains("room_version");
-    const RoomVersion* version =
-        version_value && version_value->is_string() ? find_room_version(version_value->as_string()) : nullptr;
-    const auto* template_value = answer.if_contains("event");
-    if (!version || !template_value || !template_value->is_object()) {
-      last_error = server + " answered make_join with no usable template";
+    std::string why;
+    auto filled = fill_template(made.body.as_object(), room_id, user_id, "join", content, why);
+    if (!filled) {
+      last_error = server + " answered make_join with " + why;
       continue;
     }
-    // The template, with this server's say over what only the joiner decides.
-    json::object pdu = template_value->as_object();
-    for (const char* foreign : {"event_id", "hashes", "signatures", "unsigned"}) pdu.erase(foreign);
-    auto is = [&](const char* name, std::string_view expected) {
-      const auto* value = pdu.if_contains(name);
-      return value && value->is_string() && value->as_string() == expected;
-    };
-    if (!is("type", "m.room.member") || !is("sender", user_id) || !is("state_key", user_id) || !is("room_id", room_id)) {
-      last_error = server + " answered make_join with a template for something else";
-      continue;
-    }
-    json::object merged = pdu["content"].is_object() ? pdu["content"].as_object() : json::object{};
-    for (const auto& member : content) merged[member.key()] = member.value();
-    merged["membership"] = "join";
-    pdu["content"] = std::move(merged);
-    pdu["origin_server_ts"] = now_ms();
-    if (!version->v11_redaction) pdu["origin"] = identity_.server_name;
-    auto event_id = hash_and_sign_event(pdu, *version, identity_.server_name, identity_.signing_key);
+    const RoomVersion* version = filled->version;
+    json::object pdu = std::move(filled->pdu);
+    auto event_id = filled->event_id;
 
     FederationRequest send;
     send.destination = server;

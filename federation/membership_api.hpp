@@ -42,8 +42,22 @@ class MembershipApi {
   boost::asio::awaitable<void> invite_remote(std::string room_id, std::string sender, std::string target,
                                              boost::json::object content);
 
+  // Refuses an invite into a room of another server that this server is not in (make_leave,
+  // send_leave through the inviter's server). Throws ApiError (403 without such an invite).
+  boost::asio::awaitable<void> leave_remote(std::string room_id, std::string user_id, boost::json::object content);
+
  private:
+  struct Filled {
+    const RoomVersion* version;
+    boost::json::object pdu;
+    std::string event_id;
+  };
+  // A make_join / make_leave answer's template, checked, completed with `content` and signed.
+  std::optional<Filled> fill_template(const boost::json::object& answer, const std::string& room_id,
+                                      const std::string& user_id, const std::string& membership,
+                                      const boost::json::object& content, std::string& why) const;
   boost::asio::awaitable<http::Response> send_join(http::Request& request);
+  boost::asio::awaitable<http::Response> send_leave(http::Request& request);
   boost::asio::awaitable<http::Response> receive_invite(http::Request& request);
 
   RoomEngine& rooms_;

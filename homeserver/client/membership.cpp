@@ -157,14 +157,32 @@ void register_membership_routes(http::Router& router, ClientServices& services) 
   router.add_client(verb::post, "/rooms/{roomId}/unban", http::Auth::required,
                     [&services](http::Request& request) { return set_membership(services, request, "leave", "ban"); });
 
-  router.add_client(verb::post, "/rooms/{roomId}/leave", http::Auth::required, [&services](http::Request& request) {
-    auto body = request.optional_json_body();
-    const auto& room_id = request.path_params[0];
-    require_room(services, room_id);
-    services.room_service.change_membership(room_id, request.user_id, request.user_id,
-                      own_member_content(services, request.user_id, "leave", body));
-    return http::Response::json(json::object{});
-  });
+  router.add_client_async(
+      verb::post, "/rooms/{roomId}/leave", http::Auth::required,
+      [&services](http::Request& request) -> boost::asio::awaitable<http::Response> {
+        auto body = request.optional_json_body();
+        const auto& room_id = request.path_params[0];
+        // Invited to a room of another server this one is not in: refused through the inviter's server.
+        auto remote_invite = [&] {
+          if (!services.federation_leave || services.rooms.room_exists(room_id)) return false;
+          auto record = services.rooms.membership_record(room_id, request.user_id);
+          return record && record->membership == "invite";
+        };
+        if (co_await http::run_blocking(services.blocking_pool, remote_invite)) {
+          json::object content;
+          if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
+          auto leaving = services.federation_leave(room_id, request.user_id, std::move(content));
+          co_await std::move(leaving);
+          co_return http::Response::json(json::object{});
+        }
+        auto leave = [&] {
+          require_room(services, room_id);
+          services.room_service.change_membership(room_id, request.user_id, request.user_id,
+                                                  own_member_content(services, request.user_id, "leave", body));
+        };
+        co_await http::run_blocking(services.blocking_pool, leave);
+        co_return http::Response::json(json::object{});
+      });
 
   router.add_client(verb::post, "/rooms/{roomId}/forget", http::Auth::required, [&services](http::Request& request) {
     const auto& room_id = request.path_params[0];

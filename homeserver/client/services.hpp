@@ -81,6 +81,10 @@ struct ClientServices {
   using FederationInvite = std::function<boost::asio::awaitable<void>(std::string room_id, std::string sender,
                                                                       std::string target, boost::json::object content)>;
   FederationInvite federation_invite = {};
+  // Refuses an invite into a room of another server this server is not in.
+  using FederationLeave = std::function<boost::asio::awaitable<void>(std::string room_id, std::string user_id,
+                                                                     boost::json::object content)>;
+  FederationLeave federation_leave = {};
   // A local user's typing or receipt as a federation EDU, for the other servers in the room.
   std::function<void(const std::string& room_id, boost::json::object edu)> federation_edu = {};
 

@@ -124,10 +124,11 @@ class RoomEngine {
   // Throws ApiError as send() does.
   std::shared_ptr<Event> build_signed_event(const std::string& room_id, const EventDraft& draft);
 
-  // An invite of a local user into a room of another server that this server is not in (invite
-  // v2): kept with the stripped state the inviting server sent (in unsigned.invite_room_state),
-  // at a stream position of its own so the user's /sync shows it and they may join or refuse.
-  EventPtr store_remote_invite(std::shared_ptr<Event> invite, boost::json::array invite_room_state);
+  // A local user's membership of a room of another server that this server is not in: an invite
+  // (invite v2), kept with the stripped state the inviting server sent (in
+  // unsigned.invite_room_state), or the leave that refused it (send_leave). At a stream position
+  // of its own, so the user's /sync shows it and they may join or refuse.
+  EventPtr store_remote_membership(std::shared_ptr<Event> event, std::optional<boost::json::array> invite_room_state);
 
   enum class RemoteOutcome { accepted, soft_failed, rejected, already_known };
   struct RemoteResult {

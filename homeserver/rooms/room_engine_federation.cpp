@@ -117,18 +117,21 @@ std::shared_ptr<Event> RoomEngine::build_signed_event(const std::string& room_id
   return event;
 }
 
-EventPtr RoomEngine::store_remote_invite(std::shared_ptr<Event> invite, json::array invite_room_state) {
+EventPtr RoomEngine::store_remote_membership(std::shared_ptr<Event> invite,
+                                             std::optional<json::array> invite_room_state) {
   if (auto known = get_event(invite->event_id)) return known;
-  auto& unsigned_data = invite->pdu["unsigned"];
-  if (!unsigned_data.is_object()) unsigned_data = json::object{};
-  unsigned_data.as_object()["invite_room_state"] = std::move(invite_room_state);
+  if (invite_room_state) {
+    auto& unsigned_data = invite->pdu["unsigned"];
+    if (!unsigned_data.is_object()) unsigned_data = json::object{};
+    unsigned_data.as_object()["invite_room_state"] = std::move(*invite_room_state);
+  }
   invite->outlier = true;
   StreamTracker::Slot slot(stream_);
   invite->stream = slot.position();
   storage::WriteBatch batch;
   batch.put(Table::eventid_event, invite->event_id, serialize_event_record(*invite));
-  batch.put(Table::streampos_kind, storage::be64(slot.position()), "invite");
-  MembershipRecord record{invite->room_id, "invite", invite->event_id, slot.position()};
+  batch.put(Table::streampos_kind, storage::be64(slot.position()), "remote_membership");
+  MembershipRecord record{invite->room_id, invite->membership(), invite->event_id, slot.position()};
   batch.put(Table::roomuser_membership, storage::join_key({invite->room_id, *invite->state_key}), membership_value(record));
   batch.put(Table::userroom_membership, storage::join_key({*invite->state_key, invite->room_id}), membership_value(record));
   database_.write(std::move(batch));

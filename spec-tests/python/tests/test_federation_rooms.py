@@ -149,6 +149,32 @@ class TestFederatedRooms(FederatedTestCase):
                                        {"user_id": nobody})
         self.assertEqual((status, body.get("errcode")), (404, "M_NOT_FOUND"), body)
 
+    async def test_refusing_an_invite_of_another_server(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(name="Ремонт лифта", preset=None)
+        room_id = created.room_id
+        bob = await self.user_on("spb")
+        await bob.sync(timeout=0)
+        status, body = await self.call(alice, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/invite",
+                                       {"user_id": bob.user_id})
+        self.assertEqual(status, 200, body)
+        await self.synced_until(bob, lambda r: room_id in r.rooms.invite, "the invite on spb")
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/leave", {})
+        self.assertEqual(status, 200, body)
+        # The invite is gone from spb, and msk's room shows Bob's leave.
+        resp = await bob.sync(timeout=0, full_state=True)
+        self.assertNotIn(room_id, resp.rooms.invite)
+        for _ in range(50):
+            status, state = await self.call(alice, "GET",
+                                            f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.member/{quote(bob.user_id)}")
+            if status == 200 and state.get("membership") == "leave":
+                break
+            await alice.sync(timeout=200)
+        self.assertEqual((status, state.get("membership")), (200, "leave"), state)
+        # Leaving a room of another server one was never invited to changes nothing there.
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/leave", {})
+        self.assertIn(status, (403, 404), body)
+
     async def test_join_by_room_id_with_via(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(name="Подъезд 2", preset=None)
