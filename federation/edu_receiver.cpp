@@ -8,7 +8,8 @@ namespace json = boost::json;
 
 bool EduReceiver::is_joined_member_of(const std::string& origin, const std::string& room_id,
                                       const std::string& user_id) {
-  return is_valid_user_id(user_id) && server_name_of(user_id) == origin && services_.rooms.is_joined(room_id, user_id);
+  return is_valid_user_id(user_id) && server_name_of(user_id) == origin && services_.rooms.is_joined(room_id, user_id) &&
+         services_.rooms.server_allowed_in(room_id, origin);
 }
 
 void EduReceiver::handle(const std::string& origin, const json::object& edu) {

@@ -19,6 +19,10 @@ namespace json = boost::json;
 using boost::beast::http::verb;
 
 namespace {
+void require_acl(RoomEngine& rooms, const std::string& room_id, const std::string& origin) {
+  if (!rooms.server_allowed_in(room_id, origin)) throw forbidden("The room's server ACL denies " + origin);
+}
+
 std::string encode(std::string_view segment) { return boost::urls::encode(segment, boost::urls::unreserved_chars); }
 
 json::array pdus_of(RoomEngine& rooms, const std::vector<std::string>& ids) {
@@ -69,6 +73,7 @@ void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& 
           throw forbidden("The user is not of the requesting server");
         const auto* version = rooms_.room_version(room_id);
         if (!version) throw not_found("Unknown room " + room_id);
+        require_acl(rooms_, room_id, request.origin);
         auto supported = request.query_params("ver");
         if (std::find(supported.begin(), supported.end(), version->id) == supported.end())
           throw ApiError(400, "M_INCOMPATIBLE_ROOM_VERSION", "The room's version is not one the server supports",
@@ -90,6 +95,7 @@ void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& 
           throw forbidden("The user is not of the requesting server");
         const auto* version = rooms_.room_version(room_id);
         if (!version) throw not_found("Unknown room " + room_id);
+        require_acl(rooms_, room_id, request.origin);
         auto event = rooms_.membership_template(room_id, user_id, "leave");
         return http::Response::json(json::object{{"room_version", version->id}, {"event", std::move(event)}});
       });
@@ -125,6 +131,7 @@ boost::asio::awaitable<http::Response> MembershipApi::send_leave(http::Request& 
   }
   leave->relay = true;
   auto accept = [&]() -> http::Response {
+    require_acl(rooms_, room_id, request.origin);
     auto result = rooms_.accept_remote_event(room_id, leave);
     using Outcome = RoomEngine::RemoteOutcome;
     if (result.outcome != Outcome::accepted && result.outcome != Outcome::already_known)
@@ -202,6 +209,7 @@ boost::asio::awaitable<http::Response> MembershipApi::receive_invite(http::Reque
     if (!local_user_exists_(*invite->state_key)) throw not_found("Unknown user " + *invite->state_key);
     co_sign(invite->pdu, *version, identity_);
     if (rooms_.room_exists(room_id)) {
+      require_acl(rooms_, room_id, request.origin);
       // This server is in the room already: the invite arrives as any event of the room will.
       if (rooms_.current_membership(room_id, *invite->state_key) == "ban") throw forbidden("The user is banned");
     } else {
@@ -294,6 +302,7 @@ boost::asio::awaitable<http::Response> MembershipApi::send_join(http::Request& r
   if (authorised_here) co_sign(join->pdu, *version, identity_);
   join->relay = true;
   auto accept = [&]() -> http::Response {
+    require_acl(rooms_, room_id, request.origin);
     auto result = rooms_.accept_remote_event(room_id, join);
     using Outcome = RoomEngine::RemoteOutcome;
     if (result.outcome != Outcome::accepted && result.outcome != Outcome::already_known)

@@ -49,7 +49,7 @@ TransactionReceiver::TransactionReceiver(storage::Database& database, RoomEngine
       on_edu_(std::move(on_edu)) {}
 
 bool TransactionReceiver::server_in_room(const std::string& room_id, const std::string& server) {
-  return rooms_.joined_servers(room_id).count(server) > 0;
+  return rooms_.server_allowed_in(room_id, server) && rooms_.joined_servers(room_id).count(server) > 0;
 }
 
 void TransactionReceiver::register_routes(http::Router& router, RequestAuthenticator& authenticator) {
@@ -236,6 +236,8 @@ boost::asio::awaitable<std::string> TransactionReceiver::handle_pdu(const std::s
   auto find_version = [&] { return rooms_.room_version(room_id); };
   const auto* version = co_await http::run_blocking(blocking_pool_, find_version);
   if (!version) co_return "this server is not in the room";
+  auto allowed = [&] { return rooms_.server_allowed_in(room_id, origin); };
+  if (!co_await http::run_blocking(blocking_pool_, allowed)) co_return "the room's server ACL denies " + origin;
   std::shared_ptr<Event> event;
   try {
     event = parse_pdu(pdu, *version, room_id);

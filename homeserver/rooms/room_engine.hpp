@@ -159,6 +159,8 @@ class RoomEngine {
 
   // The auth chain of these events (every event reachable through auth_events), ids only.
   std::vector<std::string> auth_chain_ids(const std::vector<std::string>& event_ids);
+  // Whether the room's m.room.server_acl (none: every server) lets `server` take part.
+  bool server_allowed_in(const std::string& room_id, std::string_view server);
   // The servers of the room's joined members.
   std::set<std::string> joined_servers(const std::string& room_id);
   // The room's forward extremities.

@@ -15,6 +15,7 @@
 #include "homeserver/events/pdu.hpp"
 #include "homeserver/rooms/auth_rules.hpp"
 #include "homeserver/rooms/room_engine.hpp"
+#include "homeserver/rooms/server_acl.hpp"
 #include "homeserver/rooms/state_resolution.hpp"
 #include "storage/key_codec.hpp"
 
@@ -61,6 +62,12 @@ std::vector<std::string> RoomEngine::forward_extremities(const std::string& room
   if (!room) return {};
   std::lock_guard lock(room->mutex);
   return room->forward_extremities;
+}
+
+bool RoomEngine::server_allowed_in(const std::string& room_id, std::string_view server) {
+  auto state = current_state(room_id);
+  auto acl = state_event(state, "m.room.server_acl", "");
+  return !acl || server_acl_allows(acl->content(), server);
 }
 
 std::set<std::string> RoomEngine::joined_servers(const std::string& room_id) {

@@ -175,6 +175,20 @@ class TestFederatedRooms(FederatedTestCase):
         status, body = await self.call(bob, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/leave", {})
         self.assertIn(status, (403, 404), body)
 
+    async def test_server_acl_keeps_a_denied_server_out(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(name="Только Москва", preset=None)
+        room_id = created.room_id
+        await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.join_rules/",
+                        {"join_rule": "public"})
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.server_acl/",
+                                    {"allow": ["msk.localhost"], "deny": [], "allow_ip_literals": False})
+        self.assertEqual(status, 200)
+        bob = await self.user_on("spb")
+        via = quote(self.servers["msk"].server_name)
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room_id)}?via={via}", {})
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+
     async def test_join_by_room_id_with_via(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(name="Подъезд 2", preset=None)
