@@ -111,24 +111,34 @@ void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& 
                    });
 }
 
-boost::asio::awaitable<http::Response> MembershipApi::send_leave(http::Request& request) {
+boost::asio::awaitable<std::pair<std::shared_ptr<Event>, const RoomVersion*>> MembershipApi::received_membership(
+    http::Request& request, std::string membership) {
   const auto& room_id = request.path_params[0];
   const auto& event_id = request.path_params[1];
   auto body = request.json_body();
   auto find_version = [&] { return rooms_.room_version(room_id); };
   const auto* version = co_await http::run_blocking(blocking_pool_, find_version);
   if (!version) throw not_found("Unknown room " + room_id);
-  std::shared_ptr<Event> leave;
+  std::shared_ptr<Event> event;
   try {
-    leave = parse_pdu(body, *version, room_id);
-    if (leave->event_id != event_id) throw PduError("the event id is not the one in the path");
-    if (leave->type != "m.room.member" || leave->membership() != "leave") throw PduError("not a leave");
-    if (!leave->state_key || *leave->state_key != leave->sender) throw PduError("the state_key is not the sender");
-    if (server_name_of(leave->sender) != request.origin) throw PduError("the sender is not of the requesting server");
-    co_await check_signatures_and_hash(keys_, leave, *version);
+    event = parse_pdu(body, *version, room_id);
+    if (event->event_id != event_id) throw PduError("the event id is not the one in the path");
+    if (event->type != "m.room.member" || event->membership() != membership) throw PduError("not a " + membership);
+    if (!event->state_key || *event->state_key != event->sender) throw PduError("the state_key is not the sender");
+    if (server_name_of(event->sender) != request.origin) throw PduError("the sender is not of the requesting server");
+    co_await check_signatures_and_hash(keys_, event, *version);
   } catch (const PduError& error) {
-    throw invalid_param(std::string("Invalid leave event: ") + error.what());
+    throw invalid_param("Invalid " + membership + " event: " + error.what());
   }
+  co_return std::pair{event, version};
+}
+
+boost::asio::awaitable<http::Response> MembershipApi::send_leave(http::Request& request) {
+  const auto& room_id = request.path_params[0];
+  auto receiving = received_membership(request, "leave");
+  auto received = co_await std::move(receiving);
+  // Named, not bound: a lambda below captures it (clang 14 refuses structured bindings there).
+  std::shared_ptr<Event> leave = received.first;
   leave->relay = true;
   auto accept = [&]() -> http::Response {
     require_acl(rooms_, room_id, request.origin);
@@ -278,22 +288,11 @@ boost::asio::awaitable<void> MembershipApi::invite_remote(std::string room_id, s
 
 boost::asio::awaitable<http::Response> MembershipApi::send_join(http::Request& request) {
   const auto& room_id = request.path_params[0];
-  const auto& event_id = request.path_params[1];
-  auto body = request.json_body();
-  auto find_version = [&] { return rooms_.room_version(room_id); };
-  const auto* version = co_await http::run_blocking(blocking_pool_, find_version);
-  if (!version) throw not_found("Unknown room " + room_id);
-  std::shared_ptr<Event> join;
-  try {
-    join = parse_pdu(body, *version, room_id);
-    if (join->event_id != event_id) throw PduError("the event id is not the one in the path");
-    if (join->type != "m.room.member" || join->membership() != "join") throw PduError("not a join");
-    if (!join->state_key || *join->state_key != join->sender) throw PduError("the state_key is not the sender");
-    if (server_name_of(join->sender) != request.origin) throw PduError("the sender is not of the requesting server");
-    co_await check_signatures_and_hash(keys_, join, *version);
-  } catch (const PduError& error) {
-    throw invalid_param(std::string("Invalid join event: ") + error.what());
-  }
+  auto receiving = received_membership(request, "join");
+  auto received = co_await std::move(receiving);
+  // Named, not bound: lambdas below capture them (clang 14 refuses structured bindings there).
+  std::shared_ptr<Event> join = received.first;
+  const RoomVersion* version = received.second;
   // A restricted join one of this server's users authorised carries this server's signature too.
   const auto& content = join->pdu.at("content").as_object();
   bool authorised_here = false;

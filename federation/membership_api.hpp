@@ -56,6 +56,10 @@ class MembershipApi {
   std::optional<Filled> fill_template(const boost::json::object& answer, const std::string& room_id,
                                       const std::string& user_id, const std::string& membership,
                                       const boost::json::object& content, std::string& why) const;
+  // A send_join / send_leave body: the member event of the requesting server's user, in the path's
+  // room and id, signed; with the room's version. Throws ApiError (404, 400 M_INVALID_PARAM).
+  boost::asio::awaitable<std::pair<std::shared_ptr<Event>, const RoomVersion*>> received_membership(
+      http::Request& request, std::string membership);
   boost::asio::awaitable<http::Response> send_join(http::Request& request);
   boost::asio::awaitable<http::Response> send_leave(http::Request& request);
   boost::asio::awaitable<http::Response> receive_invite(http::Request& request);

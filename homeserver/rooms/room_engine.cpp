@@ -286,14 +286,7 @@ std::string RoomEngine::create_room(const RoomVersion& version, const std::strin
     }
     pdu["origin_server_ts"] = pdu["origin_server_ts"].to_number<std::int64_t>() + 1;
   }
-  struct Reservation {
-    RoomEngine& engine;
-    std::string room_id;
-    ~Reservation() {
-      std::lock_guard lock(engine.rooms_mutex_);
-      engine.creating_.erase(room_id);
-    }
-  } reservation{*this, room_id};
+  Reservation reservation{*this, room_id};
   auto create = Event::from_pdu(std::move(pdu), event_id, room_id);
   auto allowed = check_auth_rules(*create, version, [](std::string_view, std::string_view) { return EventPtr{}; });
   if (!allowed) throw bad_json("create event refused: " + allowed.reason);
@@ -343,6 +336,11 @@ std::string RoomEngine::create_room(const RoomVersion& version, const std::strin
   }
   for (std::size_t i = 0; i < staged.size(); ++i) publish(*room, staged[i], *slots[i]);
   return room_id;
+}
+
+RoomEngine::Reservation::~Reservation() {
+  std::lock_guard lock(engine.rooms_mutex_);
+  engine.creating_.erase(room_id);
 }
 
 bool RoomEngine::is_local_self_join(const EventDraft& draft) const {

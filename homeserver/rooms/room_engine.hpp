@@ -188,6 +188,13 @@ class RoomEngine {
     std::set<std::string> invited;  // and invite (both written under both mutexes)
   };
 
+  // A room id held in creating_ until the creation (or remote join) that reserved it is done.
+  struct Reservation {
+    RoomEngine& engine;
+    std::string room_id;
+    ~Reservation();
+  };
+
   // Where an event from another server goes: the state before it (from its prev_events, not
   // the room's current state), and the forward extremities that stay beside it.
   struct Placement {

@@ -290,14 +290,7 @@ EventPtr RoomEngine::join_remote_room(const RoomVersion& version, const std::str
     if (rooms_.count(room_id) || creating_.count(room_id)) throw ApiError(409, "M_UNKNOWN", "The room is being joined");
     creating_.insert(room_id);
   }
-  struct Reservation {
-    RoomEngine& engine;
-    std::string room_id;
-    ~Reservation() {
-      std::lock_guard lock(engine.rooms_mutex_);
-      engine.creating_.erase(room_id);
-    }
-  } reservation{*this, room_id};
+  Reservation reservation{*this, room_id};
 
   std::map<std::string, EventPtr, std::less<>> unwritten;
   storage::WriteBatch batch;
