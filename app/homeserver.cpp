@@ -124,6 +124,9 @@ struct Homeserver::Parts {
     // Uploads are as large as the media limit allows (spooled to a file as they arrive).
     for (auto prefix : {"/_matrix/media/v3/upload", "/_matrix/media/r0/upload"})
       limits.body_limits_by_prefix.push_back({prefix, config.media.max_upload_bytes});
+    // A transaction holds up to 50 PDUs of up to 65,536 bytes each and 100 EDUs
+    // (server-server-api "Transactions"); each PDU's own limit is checked on its own.
+    limits.body_limits_by_prefix.push_back({"/_matrix/federation/v1/send/", std::max<std::size_t>(config.max_body_bytes, 8u << 20)});
     limits.max_connections = config.max_connections;
     limits.max_connections_per_address = config.max_connections_per_address;
     limits.header_timeout = std::chrono::seconds(config.header_timeout_s);

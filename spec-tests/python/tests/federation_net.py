@@ -10,6 +10,8 @@ Domovoy's federation API as another implementation would, and forge what an atta
 
 import asyncio
 import base64
+import copy
+import hashlib
 import json
 import os
 import shutil
@@ -92,6 +94,41 @@ def canonical(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# What a room version 11 redaction keeps (rooms v11 "Redactions"): events are signed and their
+# ids are hashed over this form.
+REDACTION_TOP_LEVEL = {"event_id", "type", "room_id", "sender", "state_key", "content", "hashes", "signatures",
+                       "depth", "prev_events", "auth_events", "origin_server_ts"}
+REDACTION_CONTENT = {
+    "m.room.member": {"membership", "join_authorised_via_users_server"},
+    "m.room.create": None,  # all of it
+    "m.room.join_rules": {"join_rule", "allow"},
+    "m.room.power_levels": {"ban", "events", "events_default", "invite", "kick", "redact", "state_default",
+                            "users", "users_default"},
+    "m.room.history_visibility": {"history_visibility"},
+    "m.room.redaction": {"redacts"},
+}
+
+
+def redacted(event):
+    out = {key: copy.deepcopy(value) for key, value in event.items() if key in REDACTION_TOP_LEVEL}
+    keep = REDACTION_CONTENT.get(event.get("type"), set())
+    if keep is not None:
+        out["content"] = {key: value for key, value in event.get("content", {}).items() if key in keep}
+    return out
+
+
+def content_hash(event):
+    stripped = {key: value for key, value in event.items() if key not in ("unsigned", "signatures", "hashes")}
+    return unpadded_b64(hashlib.sha256(canonical(stripped)).digest())
+
+
+def event_id_of(event):
+    """The reference hash of an event (room versions 4 and later), URL-safe unpadded Base64."""
+    stripped = {key: value for key, value in redacted(event).items() if key not in ("unsigned", "signatures")}
+    digest = base64.urlsafe_b64encode(hashlib.sha256(canonical(stripped)).digest()).decode().rstrip("=")
+    return "$" + digest
+
+
 class FakeServer:
     """Another server: publishes its key at /_matrix/key/v2/server over TLS and signs requests."""
 
@@ -113,6 +150,15 @@ class FakeServer:
     def sign(self, obj):
         signature = unpadded_b64(self.key.sign(canonical(obj)))
         return signature
+
+    def sign_event(self, event):
+        """Hashes and signs an event as its sender's server does; returns (event_id, event)."""
+        event = dict(event)
+        event.pop("signatures", None)
+        event["hashes"] = {"sha256": content_hash(event)}
+        to_sign = {key: value for key, value in redacted(event).items() if key not in ("unsigned", "signatures")}
+        event["signatures"] = {self.server_name: {self.key_id: self.sign(to_sign)}}
+        return event_id_of(event), event
 
     async def start(self):
         async def keys(_request):
