@@ -12,6 +12,7 @@
 #include "federation/federation_client.hpp"
 #include "federation/federation_policy.hpp"
 #include "federation/key_fetcher.hpp"
+#include "federation/notary.hpp"
 #include "federation/edu_receiver.hpp"
 #include "federation/key_server.hpp"
 #include "federation/membership_api.hpp"
@@ -308,7 +309,9 @@ struct Homeserver::Parts {
       remote_keys = std::make_unique<federation::RemoteKeyStore>(*database);
       federation_client =
           std::make_unique<federation::FederationClient>(io.get_executor(), identity, config.federation, *federation_policy);
-      key_fetcher = std::make_unique<federation::KeyFetcher>(*federation_client, *remote_keys, blocking_pool, identity);
+      key_fetcher = std::make_unique<federation::KeyFetcher>(*federation_client, *remote_keys, blocking_pool, identity,
+                                                             config.federation.trusted_key_servers);
+      federation::register_notary_routes(federation_router, *key_fetcher);
       federation_auth = std::make_unique<federation::RequestAuthenticator>(*key_fetcher, *federation_policy,
                                                                           config.server_name);
       federation::register_query_routes(federation_router, *federation_auth, blocking_pool, services);

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   bool with_housing = false;
   std::vector<std::string> appservice_files;
   std::string federation_listen, tls_cert, tls_key, federation_ca;
-  std::vector<std::string> federation_allow, federation_allow_ip;
+  std::vector<std::string> federation_allow, federation_allow_ip, trusted_key_servers;
   bool federation_open = false;
   auto* serve_command = app.add_subcommand("serve", "Run the homeserver (the default)");
   for (auto* command : {&app, serve_command}) {
@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
                       "Federate with any server, not only those --federation-allow names");
     command->add_option("--federation-allow-ip", federation_allow_ip,
                         "An address range let through the outbound deny list (repeatable)");
+    command->add_option("--federation-trusted-key-server", trusted_key_servers,
+                        "A notary asked for keys a server cannot be reached for (repeatable)");
     command->add_flag("--with-housing", with_housing,
                       "Start the housing bots (domovoy housing) beside the server, with their data in <data-dir>/housing");
   }
@@ -174,6 +176,7 @@ int main(int argc, char** argv) {
     for (const auto& pattern : federation_allow) config.federation.allow.push_back(pattern);
     for (const auto& range : federation_allow_ip) config.federation.allow_ip.push_back(range);
     if (federation_open) config.federation.open = true;
+    for (const auto& notary : trusted_key_servers) config.federation.trusted_key_servers.push_back(notary);
     validate_config(config);
   } catch (const ConfigError& error) {
     std::cerr << "domovoy: bad configuration: " << error.what() << "\n";

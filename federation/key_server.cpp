@@ -12,7 +12,9 @@ namespace {
 // How long other servers may cache our key before asking again.
 constexpr std::int64_t kKeyValidityMs = 7LL * 24 * 3600 * 1000;
 
-json::object server_keys(const ServerIdentity& identity) {
+}  // namespace
+
+json::object own_server_keys(const ServerIdentity& identity) {
   json::object keys{
       {"server_name", identity.server_name},
       {"valid_until_ts", now_ms() + kKeyValidityMs},
@@ -22,13 +24,12 @@ json::object server_keys(const ServerIdentity& identity) {
   sign_json(keys, identity.server_name, identity.signing_key);
   return keys;
 }
-}  // namespace
 
 void register_key_server_routes(http::Router& router, const Config& config, const ServerIdentity& identity) {
   router.add(verb::get, "/_matrix/key/v2/server", http::Auth::none,
-             [&identity](http::Request&) { return http::Response::json(server_keys(identity)); });
+             [&identity](http::Request&) { return http::Response::json(own_server_keys(identity)); });
   router.add(verb::get, "/_matrix/key/v2/server/{keyId}", http::Auth::none,
-             [&identity](http::Request&) { return http::Response::json(server_keys(identity)); });
+             [&identity](http::Request&) { return http::Response::json(own_server_keys(identity)); });
   router.add(verb::get, "/_matrix/federation/v1/version", http::Auth::none, [](http::Request&) {
     return http::Response::json(json::object{{"server", json::object{{"name", "Domovoy"}, {"version", "0.1.0"}}}});
   });

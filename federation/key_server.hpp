@@ -7,6 +7,9 @@
 
 namespace domovoy::federation {
 
+// This server's keys as GET /_matrix/key/v2/server answers them, signed.
+boost::json::object own_server_keys(const ServerIdentity& identity);
+
 void register_key_server_routes(http::Router& router, const Config& config, const ServerIdentity& identity);
 
 }  // namespace domovoy::federation

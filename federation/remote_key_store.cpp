@@ -13,8 +13,10 @@ std::string encode(const ServerKeys& keys) {
   json::object verify, old;
   for (const auto& [id, key] : keys.verify_keys) verify[id] = key;
   for (const auto& [id, key] : keys.old_verify_keys) old[id] = json::object{{"key", key.key}, {"expired_ts", key.expired_ts}};
-  return json::serialize(json::object{
-      {"valid_until_ts", keys.valid_until_ts}, {"verify_keys", std::move(verify)}, {"old_verify_keys", std::move(old)}});
+  return json::serialize(json::object{{"valid_until_ts", keys.valid_until_ts},
+                                      {"verify_keys", std::move(verify)},
+                                      {"old_verify_keys", std::move(old)},
+                                      {"signed_response", keys.signed_response}});
 }
 
 ServerKeys decode(const std::string& server_name, const std::string& text) {
@@ -26,6 +28,8 @@ ServerKeys decode(const std::string& server_name, const std::string& text) {
     keys.verify_keys[std::string(id)] = std::string(key.as_string());
   for (const auto& [id, entry] : object.at("old_verify_keys").as_object())
     keys.old_verify_keys[std::string(id)] = {std::string(entry.at("key").as_string()), entry.at("expired_ts").as_int64()};
+  if (const auto* response = object.if_contains("signed_response"); response && response->is_object())
+    keys.signed_response = response->get_object();
   return keys;
 }
 }  // namespace

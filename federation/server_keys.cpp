@@ -84,6 +84,10 @@ ServerKeys check_server_keys(const json::value& response, std::string_view serve
     verified = true;
   }
   if (!verified) refuse("the key response is not signed by any of its own verify_keys");
+  keys.signed_response = *object;
+  auto& own_signatures = keys.signed_response["signatures"].as_object();
+  for (auto it = own_signatures.begin(); it != own_signatures.end();)
+    it = it->key() == server_name ? std::next(it) : own_signatures.erase(it);
   return keys;
 }
 

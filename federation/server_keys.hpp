@@ -2,6 +2,7 @@
 // Other servers' signing keys (server-server-api "Retrieving server keys"): the check of a
 // `/_matrix/key/v2/server` response (or one entry of a notary's answer) before anything in it is
 // trusted, and the rules for when a key may verify a signature.
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -35,6 +36,9 @@ struct ServerKeys {
   std::int64_t valid_until_ts = 0;
   std::map<std::string, std::string> verify_keys;  // key id -> unpadded Base64
   std::map<std::string, OldVerifyKey> old_verify_keys;
+  // The response as its server signed it (without any notary's signature): what this server
+  // passes on when it answers as a notary (keys_query.yaml). Empty for keys kept before it was.
+  boost::json::object signed_response;
 };
 
 // Checks the response for `server_name` fetched at `fetched_at_ms`: the spec's required fields

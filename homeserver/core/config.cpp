@@ -193,6 +193,7 @@ Config load_config_file(const std::string& path, Config config) {
     read(federation, "allow", target.allow, "federation.");
     read(federation, "allow_ip", target.allow_ip, "federation.");
     read(federation, "open", target.open, "federation.");
+    read(federation, "trusted_key_servers", target.trusted_key_servers, "federation.");
     for (auto it = federation.begin(); it != federation.end(); ++it) {
       static const std::vector<std::string> kFederationKeys = {"listen", "tls_cert", "tls_key", "ca", "allow", "allow_ip", "open"};
       auto key = it->first.as<std::string>();
@@ -250,6 +251,9 @@ void validate_federation(const Config::Federation& federation) {
   }
   for (const auto* file : {&federation.tls_cert_file, &federation.tls_key_file, &federation.ca_file})
     if (!file->empty() && !is_readable_file(*file)) throw ConfigError("federation: cannot read '" + *file + "'");
+  for (const auto& notary : federation.trusted_key_servers)
+    if (!is_valid_server_name(notary))
+      throw ConfigError("federation.trusted_key_servers: '" + notary + "' is not a server name");
   for (const auto& pattern : federation.allow) {
     std::string_view name = pattern;
     if (name.substr(0, 2) == "*.") name.remove_prefix(2);

@@ -64,6 +64,9 @@ struct Config {
     std::string ca_file;         // PEM CAs outbound requests trust instead of the system's; empty: the system's
     std::vector<std::string> allow;     // server names or "*.suffix" wildcards allowed to federate
     std::vector<std::string> allow_ip;  // ranges let through the outbound deny list
+    // Notaries asked for a server's keys when that server cannot be reached or lacks the key
+    // (federation.trusted_key_servers / --federation-trusted-key-server).
+    std::vector<std::string> trusted_key_servers;
     bool open = false;  // federation.open / --federation-open: any server may federate, not only `allow`
   } federation;
 

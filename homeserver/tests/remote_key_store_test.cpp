@@ -29,7 +29,9 @@ TEST(RemoteKeyStore, RotatedKeysStayAsOldKeysAndSurviveAReopen) {
     EXPECT_FALSE(store.find("msk.example.org"));
     store.store(keys_with({{"ed25519:a", kKeyA}}, 10 * kDay), 1 * kDay);
     // A day later the server lists only its new key.
-    auto merged = store.store(keys_with({{"ed25519:b", kKeyB}}, 12 * kDay), 2 * kDay);
+    auto rotated = keys_with({{"ed25519:b", kKeyB}}, 12 * kDay);
+    rotated.signed_response = boost::json::object{{"server_name", "msk.example.org"}, {"valid_until_ts", 12 * kDay}};
+    auto merged = store.store(rotated, 2 * kDay);
     EXPECT_EQ(merged.verify_keys.size(), 1u);
     ASSERT_TRUE(merged.old_verify_keys.contains("ed25519:a"));
     EXPECT_EQ(merged.old_verify_keys.at("ed25519:a").expired_ts, 2 * kDay);
@@ -43,6 +45,8 @@ TEST(RemoteKeyStore, RotatedKeysStayAsOldKeysAndSurviveAReopen) {
   EXPECT_EQ(keys->valid_until_ts, 12 * kDay);
   EXPECT_EQ(keys->verify_keys.at("ed25519:b"), kKeyB);
   EXPECT_EQ(keys->old_verify_keys.at("ed25519:a").key, kKeyA);
+  // What a notary passes on survives too.
+  EXPECT_EQ(keys->signed_response.at("valid_until_ts").as_int64(), 12 * kDay);
   EXPECT_FALSE(reopened.find("spb.example.org"));
 }
 

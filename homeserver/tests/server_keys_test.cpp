@@ -48,6 +48,25 @@ TEST_F(ServerKeysTest, AGoodResponseIsTakenWithItsValidityCapped) {
   EXPECT_EQ(long_lived.valid_until_ts, kNow + kMaxKeyValidityMs);
 }
 
+// What a notary passes on is the response as its server signed it: a notary's signature on what
+// came through another notary is not kept, and the server's own still verifies after a notary
+// adds its own.
+TEST_F(ServerKeysTest, TheSignedResponseKeepsOnlyTheServersOwnSignature) {
+  auto through_notary = signed_response(response());
+  auto notary = SigningKey::generate("ed25519:n");
+  sign_json(through_notary, "spb.localhost", notary);
+  auto keys = check_server_keys(through_notary, "msk.localhost", kNow);
+  const auto& signatures = keys.signed_response.at("signatures").as_object();
+  EXPECT_EQ(signatures.size(), 1u);
+  EXPECT_TRUE(signatures.contains("msk.localhost"));
+  EXPECT_EQ(keys.signed_response.at("valid_until_ts").as_int64(), kNow + kDay);
+  auto passed_on = keys.signed_response;
+  auto this_notary = SigningKey::generate("ed25519:m");
+  sign_json(passed_on, "omsk.localhost", this_notary);
+  EXPECT_NO_THROW(check_server_keys(passed_on, "msk.localhost", kNow));
+  EXPECT_TRUE(verify_json_signature(passed_on, "omsk.localhost", "ed25519:m", this_notary.public_key_base64()));
+}
+
 TEST_F(ServerKeysTest, ForgedOrMisnamedResponsesAreRefused) {
   EXPECT_THROW(check_server_keys(signed_response(response()), "spb.localhost", kNow), KeyResponseError)
       << "keys of another server";

@@ -177,6 +177,7 @@ class FakeServer:
     async def stop(self):
         if self.runner:
             await self.runner.cleanup()
+            self.runner = None
 
     def x_matrix(self, method, uri, destination, content=None, origin=None, key_id=None, signature=None):
         signed = {"method": method, "uri": uri, "origin": origin or self.server_name, "destination": destination}
@@ -211,8 +212,9 @@ async def https_request(ca, port, hostname, method, uri, authorization=None, bod
 
 class FederatedTestCase(unittest.IsolatedAsyncioTestCase):
     """Three regional servers (spb, msk, omsk) and a fake fourth (kzn) for each test class.
-    spb federates with both others, msk with spb and the fake server, omsk with spb only: a
-    closed federation where msk and omsk do not talk."""
+    spb federates with both others and the fake server, msk with spb and the fake server, omsk
+    with spb only: a closed federation where msk and omsk do not talk. spb trusts msk as a
+    notary for keys it cannot fetch itself."""
 
     @classmethod
     def setUpClass(cls):
@@ -231,7 +233,7 @@ class FederatedTestCase(unittest.IsolatedAsyncioTestCase):
 
     @classmethod
     def allow_list(cls, region):
-        return {"spb": ["msk.localhost", cls.names["omsk"]],
+        return {"spb": ["msk.localhost", cls.names["omsk"], cls.fake.server_name],
                 "msk": [cls.names["spb"], cls.fake.server_name],
                 "omsk": [cls.names["spb"]]}[region]
 
@@ -240,8 +242,9 @@ class FederatedTestCase(unittest.IsolatedAsyncioTestCase):
         """Starts (or restarts, on the same data) the region's server."""
         data_dir = os.path.join(cls.folder, f"{region}-data")
         os.makedirs(data_dir, exist_ok=True)
+        extra = ["--federation-trusted-key-server", cls.names["msk"]] if region == "spb" else []
         return start_federated_server(cls.folder, cls.ca, f"{region}.localhost", cls.ports[region],
-                                      allow=cls.allow_list(region), data_dir=data_dir)
+                                      allow=cls.allow_list(region), extra_args=extra, data_dir=data_dir)
 
     @classmethod
     def tearDownClass(cls):

@@ -14,8 +14,16 @@ attacker would: each forgery is refused with 401 M_UNAUTHORIZED, a server outsid
 import unittest
 from urllib.parse import quote
 
-from federation_net import FederatedTestCase, https_request
+import base64
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from federation_net import FederatedTestCase, canonical, https_request
 from harness import unique
+
+
+def b64decode_unpadded(text):
+    return base64.b64decode(text + "=" * (-len(text) % 4))
 
 
 class TestFederationQueries(FederatedTestCase):
@@ -110,11 +118,72 @@ class TestFederationQueries(FederatedTestCase):
                                                authorization=authorization)
             self.assertEqual((status, (body or {}).get("errcode")), (401, "M_UNAUTHORIZED"), what)
         # A validly signed request from a server msk does not federate with.
-        status, body = await self.signed_get("spb", "/_matrix/federation/v1/query/profile?user_id=" +
+        status, body = await self.signed_get("omsk", "/_matrix/federation/v1/query/profile?user_id=" +
                                              quote(alice.user_id))
         self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
         status, body = await self.signed_get("msk", uri)
         self.assertEqual(status, 200, "still serving after the forgeries")
+
+    async def test_notary_answers_keys_signed_by_the_server_and_by_itself(self):
+        msk, spb = self.servers["msk"], self.servers["spb"]
+        # msk learns spb's keys when spb's server signs a request to it.
+        alice = await self.user_on("msk", displayname="Алиса")
+        bob = await self.user_on("spb")
+        status, _ = await self.get(bob, f"/_matrix/client/v3/profile/{quote(alice.user_id)}")
+        self.assertEqual(status, 200)
+        keys = {}
+        for region in ("msk", "spb"):
+            status, own = await https_request(self.ca, self.servers[region].federation_port, f"{region}.localhost",
+                                              "GET", "/_matrix/key/v2/server")
+            self.assertEqual(status, 200)
+            keys[self.servers[region].server_name] = {kid: v["key"] for kid, v in own["verify_keys"].items()}
+
+        def verified_by(entry, server_name):
+            signatures = entry["signatures"].get(server_name, {})
+            bare = {k: v for k, v in entry.items() if k not in ("signatures", "unsigned")}
+            for key_id, signature in signatures.items():
+                public = keys[server_name].get(key_id)
+                if public:
+                    Ed25519PublicKey.from_public_bytes(b64decode_unpadded(public)).verify(
+                        b64decode_unpadded(signature), canonical(bare))
+                    return True
+            return False
+
+        uri = "/_matrix/key/v2/query/" + quote(spb.server_name)
+        status, body = await https_request(self.ca, msk.federation_port, "msk.localhost", "GET", uri)
+        self.assertEqual(status, 200, body)
+        self.assertEqual([entry["server_name"] for entry in body["server_keys"]], [spb.server_name])
+        entry = body["server_keys"][0]
+        self.assertTrue(verified_by(entry, spb.server_name), "signed by spb itself")
+        self.assertTrue(verified_by(entry, msk.server_name), "signed by the notary")
+        self.assertEqual(entry["verify_keys"], {kid: {"key": k} for kid, k in keys[spb.server_name].items()})
+
+        # The batch form, asking about the notary itself and a server nobody can reach.
+        query = {"server_keys": {msk.server_name: {}, "nowhere.localhost:1": {"ed25519:x": {}}}}
+        status, body = await https_request(self.ca, msk.federation_port, "msk.localhost", "POST",
+                                           "/_matrix/key/v2/query", body=query)
+        self.assertEqual(status, 200, body)
+        self.assertEqual([entry["server_name"] for entry in body["server_keys"]], [msk.server_name])
+        self.assertTrue(verified_by(body["server_keys"][0], msk.server_name))
+        status, body = await https_request(self.ca, msk.federation_port, "msk.localhost", "POST",
+                                           "/_matrix/key/v2/query", body={"server_keys": []})
+        self.assertEqual((status, body.get("errcode")), (400, "M_BAD_JSON"), body)
+
+    async def test_keys_of_an_unreachable_server_come_through_the_notary(self):
+        alice = await self.user_on("msk", displayname="Алиса")
+        bob = await self.user_on("spb", displayname="Борис")
+        # msk keeps the fake server's keys from a request it answers.
+        uri = "/_matrix/federation/v1/query/profile?user_id=" + quote(alice.user_id)
+        status, _ = await self.signed_get("msk", uri)
+        self.assertEqual(status, 200)
+        # Then the fake server's key endpoint goes away; spb, asked for the first time, cannot
+        # fetch the key itself and asks its notary, msk.
+        await self.fake.stop()
+        fetches = self.fake.key_fetches
+        uri = "/_matrix/federation/v1/query/profile?user_id=" + quote(bob.user_id)
+        status, body = await self.signed_get("spb", uri)
+        self.assertEqual((status, body), (200, {"displayname": "Борис"}))
+        self.assertEqual(self.fake.key_fetches, fetches)
 
 
 if __name__ == "__main__":
