@@ -11,6 +11,7 @@
 
 #include "federation/federation_client.hpp"
 #include "federation/federation_policy.hpp"
+#include "federation/federation_list.hpp"
 #include "federation/key_fetcher.hpp"
 #include "federation/notary.hpp"
 #include "federation/edu_receiver.hpp"
@@ -98,6 +99,7 @@ struct Homeserver::Parts {
   http::Server server;
   // Federation, when the config has a listener: who may federate, other servers' keys, the
   // signed requests this server makes and the check of those it receives.
+  std::unique_ptr<federation::FederationList> federation_list;
   std::unique_ptr<federation::FederationPolicy> federation_policy;
   std::unique_ptr<federation::RemoteKeyStore> remote_keys;
   std::unique_ptr<federation::FederationClient> federation_client;
@@ -305,7 +307,13 @@ struct Homeserver::Parts {
     if (!config.federation.listen_address.empty()) {
       federation::register_key_server_routes(federation_router, config, identity);
       register_openid_userinfo_route(federation_router, services);
-      federation_policy = std::make_unique<federation::FederationPolicy>(config.federation);
+      if (!config.federation.signed_list.source.empty()) {
+        federation_list = std::make_unique<federation::FederationList>(config.federation, config.data_dir,
+                                                                       io.get_executor());
+        federation_list->start();
+        test_clock::on_set([this] { federation_list->refresh_if_due(); });
+      }
+      federation_policy = std::make_unique<federation::FederationPolicy>(config.federation, federation_list.get());
       remote_keys = std::make_unique<federation::RemoteKeyStore>(*database);
       federation_client =
           std::make_unique<federation::FederationClient>(io.get_executor(), identity, config.federation, *federation_policy);

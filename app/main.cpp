@@ -14,6 +14,7 @@
 #include "federation/server_signing_key.hpp"
 #include "homeserver/appservice/registration.hpp"
 #include "app/admin_command.hpp"
+#include "app/federation_list_command.hpp"
 #include "app/housing_child.hpp"
 #include "app/housing_command.hpp"
 #include "app/homeserver.hpp"
@@ -122,7 +123,8 @@ int main(int argc, char** argv) {
   bool with_housing = false;
   std::vector<std::string> appservice_files;
   std::string federation_listen, tls_cert, tls_key, federation_ca;
-  std::vector<std::string> federation_allow, federation_allow_ip, trusted_key_servers;
+  std::vector<std::string> federation_allow, federation_allow_ip, trusted_key_servers, federation_list_keys;
+  std::string federation_list;
   bool federation_open = false;
   auto* serve_command = app.add_subcommand("serve", "Run the homeserver (the default)");
   for (auto* command : {&app, serve_command}) {
@@ -149,14 +151,20 @@ int main(int argc, char** argv) {
                         "An address range let through the outbound deny list (repeatable)");
     command->add_option("--federation-trusted-key-server", trusted_key_servers,
                         "A notary asked for keys a server cannot be reached for (repeatable)");
+    command->add_option("--federation-list", federation_list,
+                        "The signed federation list: a path or an https:// URL (docs/federation.md)");
+    command->add_option("--federation-list-key", federation_list_keys,
+                        "ed25519:ID=BASE64, a public key the federation list may be signed with (repeatable)");
     command->add_flag("--with-housing", with_housing,
                       "Start the housing bots (domovoy housing) beside the server, with their data in <data-dir>/housing");
   }
   auto run_admin = add_admin_command(app);
   auto run_housing = add_housing_command(app);
+  auto run_federation_list = add_federation_list_command(app);
   CLI11_PARSE(app, argc, argv);
   if (int code = run_admin(); code >= 0) return code;
   if (int code = run_housing(); code >= 0) return code;
+  if (int code = run_federation_list(); code >= 0) return code;
 
   Config config;
   try {
@@ -177,6 +185,12 @@ int main(int argc, char** argv) {
     for (const auto& range : federation_allow_ip) config.federation.allow_ip.push_back(range);
     if (federation_open) config.federation.open = true;
     for (const auto& notary : trusted_key_servers) config.federation.trusted_key_servers.push_back(notary);
+    if (!federation_list.empty()) config.federation.signed_list.source = federation_list;
+    for (const auto& key : federation_list_keys) {
+      auto equals = key.find('=');
+      if (equals == std::string::npos) throw ConfigError("--federation-list-key must be ed25519:ID=BASE64");
+      config.federation.signed_list.keys[key.substr(0, equals)] = key.substr(equals + 1);
+    }
     validate_config(config);
   } catch (const ConfigError& error) {
     std::cerr << "domovoy: bad configuration: " << error.what() << "\n";

@@ -13,8 +13,7 @@
 
 namespace domovoy::federation {
 
-namespace {
-std::shared_ptr<boost::asio::ssl::context> client_tls(const Config::Federation& config) {
+std::shared_ptr<boost::asio::ssl::context> federation_client_tls(const Config::Federation& config) {
   auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
   tls->set_options(boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
                    boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
@@ -23,7 +22,6 @@ std::shared_ptr<boost::asio::ssl::context> client_tls(const Config::Federation& 
   tls->set_verify_mode(boost::asio::ssl::verify_peer);
   return tls;
 }
-}  // namespace
 
 std::string FederationResponse::errcode() const {
   if (!body.is_object()) return {};
@@ -35,7 +33,7 @@ FederationClient::FederationClient(boost::asio::any_io_executor executor, const 
                                    const Config::Federation& config, const FederationPolicy& policy)
     : identity_(identity), policy_(policy) {
   http::ClientOptions options;
-  options.tls = client_tls(config);
+  options.tls = federation_client_tls(config);
   options.user_agent = "Domovoy federation";
   options.max_response_body_bytes = 64u << 20;  // a send_join's state and auth chain of a big room
   auto denied = std::make_shared<IpRanges>(IpRanges::parse(default_denied_ranges()));

@@ -44,6 +44,10 @@ struct FederationResponse {
   std::string errcode() const;
 };
 
+// The TLS client context of outbound federation: TLS 1.2 and later, peers checked against
+// federation.ca (or the system's CAs).
+std::shared_ptr<boost::asio::ssl::context> federation_client_tls(const Config::Federation& config);
+
 class FederationClient {
  public:
   FederationClient(boost::asio::any_io_executor executor, const ServerIdentity& identity,

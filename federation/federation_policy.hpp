@@ -11,9 +11,17 @@
 
 namespace domovoy::federation {
 
+class FederationList;
+
+// Whether a lower-cased allow-list pattern names `server_name`: a pattern with a port names that
+// server only; one without a port names the host on any port; "*.suffix" any host under suffix.
+bool server_matches_pattern(std::string_view pattern, std::string_view server_name);
+
 class FederationPolicy {
  public:
-  explicit FederationPolicy(const Config::Federation& config);
+  // `signed_list`, when the config has one: a server must be on it too (with no allow list and
+  // no open federation, the signed list alone decides).
+  explicit FederationPolicy(const Config::Federation& config, const FederationList* signed_list = nullptr);
 
   // Whether `server_name` may federate with this server. A pattern with a port names that server
   // only; one without a port names the host on any port; "*.suffix" any host under suffix.
@@ -21,6 +29,7 @@ class FederationPolicy {
 
  private:
   bool open_ = false;
+  const FederationList* signed_list_ = nullptr;
   std::vector<std::string> patterns_;  // lower-cased
 };
 

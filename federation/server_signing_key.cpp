@@ -81,7 +81,12 @@ bool create_key_file(const SigningKey& key, const std::string& version, const st
 }  // namespace
 
 SigningKey load_or_create_signing_key(const std::string& data_dir) {
-  const auto path = (std::filesystem::path(data_dir) / "signing.key").string();
+  return load_or_create_key_file((std::filesystem::path(data_dir) / "signing.key").string());
+}
+
+SigningKey load_or_create_key_file(const std::string& path) {
+  auto data_dir = std::filesystem::path(path).parent_path().string();
+  if (data_dir.empty()) data_dir = ".";
   // A key that is there but unusable stops the server rather than being replaced.
   if (as_key_error([&] { return private_file_present(path, "signing key file"); }))
     return parse_key_file(read_key_file(path), path);

@@ -21,4 +21,7 @@ class SigningKeyFileError : public std::runtime_error {
 // and for any failed step of writing a new one.
 SigningKey load_or_create_signing_key(const std::string& data_dir);
 
+// The same for a key file at `path` (a federation operator's key, `domovoy federation-list`).
+SigningKey load_or_create_key_file(const std::string& path);
+
 }  // namespace domovoy::federation

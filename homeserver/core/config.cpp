@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "homeserver/core/identifiers.hpp"
+#include "homeserver/events/base64.hpp"
 #include "homeserver/core/ip_ranges.hpp"
 #include "homeserver/events/room_version.hpp"
 
@@ -194,8 +195,20 @@ Config load_config_file(const std::string& path, Config config) {
     read(federation, "allow_ip", target.allow_ip, "federation.");
     read(federation, "open", target.open, "federation.");
     read(federation, "trusted_key_servers", target.trusted_key_servers, "federation.");
+    if (auto list = federation["signed_list"]) {
+      read(list, "source", target.signed_list.source, "federation.signed_list.");
+      read(list, "keys", target.signed_list.keys, "federation.signed_list.");
+      read(list, "refresh_hours", target.signed_list.refresh_hours, "federation.signed_list.");
+      read(list, "max_age_hours", target.signed_list.max_age_hours, "federation.signed_list.");
+      for (auto it = list.begin(); it != list.end(); ++it) {
+        auto key = it->first.as<std::string>();
+        if (key != "source" && key != "keys" && key != "refresh_hours" && key != "max_age_hours")
+          throw ConfigError("unknown config key 'federation.signed_list." + key + "' in " + path);
+      }
+    }
     for (auto it = federation.begin(); it != federation.end(); ++it) {
-      static const std::vector<std::string> kFederationKeys = {"listen", "tls_cert", "tls_key", "ca", "allow", "allow_ip", "open"};
+      static const std::vector<std::string> kFederationKeys = {
+          "listen", "tls_cert", "tls_key", "ca", "allow", "allow_ip", "open", "trusted_key_servers", "signed_list"};
       auto key = it->first.as<std::string>();
       if (std::find(kFederationKeys.begin(), kFederationKeys.end(), key) == kFederationKeys.end())
         throw ConfigError("unknown config key 'federation." + key + "' in " + path);
@@ -251,6 +264,22 @@ void validate_federation(const Config::Federation& federation) {
   }
   for (const auto* file : {&federation.tls_cert_file, &federation.tls_key_file, &federation.ca_file})
     if (!file->empty() && !is_readable_file(*file)) throw ConfigError("federation: cannot read '" + *file + "'");
+  const auto& list = federation.signed_list;
+  if (!list.source.empty()) {
+    if (list.keys.empty())
+      throw ConfigError("federation.signed_list needs keys: the operator's public keys that sign the list");
+    for (const auto& [key_id, key] : list.keys) {
+      auto decoded = base64_decode(key);
+      if (!key_id.starts_with("ed25519:") || !decoded || decoded->size() != 32)
+        throw ConfigError("federation.signed_list.keys: '" + key_id +
+                          "' must be an ed25519:ID key with a 32-byte unpadded Base64 public key");
+    }
+    if (list.refresh_hours == 0 || list.max_age_hours == 0 || list.refresh_hours > list.max_age_hours)
+      throw ConfigError("federation.signed_list: refresh_hours and max_age_hours must be positive, "
+                        "refresh_hours no more than max_age_hours");
+  } else if (!list.keys.empty()) {
+    throw ConfigError("federation.signed_list.keys is set but not federation.signed_list.source");
+  }
   for (const auto& notary : federation.trusted_key_servers)
     if (!is_valid_server_name(notary))
       throw ConfigError("federation.trusted_key_servers: '" + notary + "' is not a server name");

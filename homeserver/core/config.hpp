@@ -2,6 +2,7 @@
 // The server's configuration: YAML (docs/configuration.md documents every key), overridden by
 // command-line flags. Every key has a default, so an empty config is the embedded demo server.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -67,6 +68,13 @@ struct Config {
     // Notaries asked for a server's keys when that server cannot be reached or lacks the key
     // (federation.trusted_key_servers / --federation-trusted-key-server).
     std::vector<std::string> trusted_key_servers;
+    // The signed federation list (federation.signed_list, docs/federation.md): empty source, none.
+    struct SignedList {
+      std::string source;                      // a path, or an http(s):// URL
+      std::map<std::string, std::string> keys;  // key id ("ed25519:...") -> unpadded Base64 public key
+      unsigned refresh_hours = 24;
+      unsigned max_age_hours = 72;              // a list issued longer ago is not used
+    } signed_list;
     bool open = false;  // federation.open / --federation-open: any server may federate, not only `allow`
   } federation;
 

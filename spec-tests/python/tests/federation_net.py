@@ -72,7 +72,7 @@ def federation_port_of(server, timeout=10.0):
     raise RuntimeError("no federation listener announced:\n" + server.logs())
 
 
-def start_federated_server(folder, ca, host, port, allow=(), extra_args=(), data_dir=None):
+def start_federated_server(folder, ca, host, port, allow=(), extra_args=(), data_dir=None, config_yaml=None):
     """A Domovoy named host:port with its federation listener on that port."""
     cert, key = make_certificate(folder, host) if not os.path.exists(os.path.join(folder, f"{host}.pem")) else (
         os.path.join(folder, f"{host}.pem"), os.path.join(folder, f"{host}.key"))
@@ -80,7 +80,8 @@ def start_federated_server(folder, ca, host, port, allow=(), extra_args=(), data
             "--federation-ca", ca, "--federation-allow-ip", "127.0.0.0/8", "--federation-allow-ip", "::1/128"]
     for pattern in allow:
         args += ["--federation-allow", pattern]
-    server = DomovoyServer(server_name=f"{host}:{port}", extra_args=args + list(extra_args), data_dir=data_dir).start()
+    server = DomovoyServer(server_name=f"{host}:{port}", extra_args=args + list(extra_args), data_dir=data_dir,
+                           config_yaml=config_yaml).start()
     server.federation_port = federation_port_of(server)
     server.server_name = f"{host}:{port}"
     return server
