@@ -14,6 +14,7 @@
 #include "federation/federation_list.hpp"
 #include "federation/key_fetcher.hpp"
 #include "federation/notary.hpp"
+#include "federation/e2ee_api.hpp"
 #include "federation/edu_receiver.hpp"
 #include "federation/key_server.hpp"
 #include "federation/membership_api.hpp"
@@ -109,6 +110,7 @@ struct Homeserver::Parts {
   std::unique_ptr<federation::EduReceiver> edu_receiver;
   std::unique_ptr<federation::TransactionReceiver> federation_receiver;
   std::unique_ptr<federation::TransactionSender> federation_sender;
+  std::unique_ptr<federation::DeviceListUpdates> device_list_updates;
   // The federation listener (TLS, its own routes), when the config has one.
   http::Router federation_router;
   std::unique_ptr<http::Server> federation_server;
@@ -330,6 +332,8 @@ struct Homeserver::Parts {
             return account && !account->deactivated;
           });
       federation_membership->register_routes(federation_router, *federation_auth);
+      federation::register_e2ee_routes(federation_router, *federation_auth, blocking_pool, services);
+      device_list_updates = std::make_unique<federation::DeviceListUpdates>(services);
       edu_receiver = std::make_unique<federation::EduReceiver>(services);
       federation_receiver = std::make_unique<federation::TransactionReceiver>(
           *database, rooms, *federation_client, *key_fetcher, blocking_pool,
@@ -345,6 +349,24 @@ struct Homeserver::Parts {
       };
       services.federation_leave = [this](std::string room_id, std::string user_id, boost::json::object content) {
         return federation_membership->leave_remote(std::move(room_id), std::move(user_id), std::move(content));
+      };
+      services.federation_keys = [this](std::string destination, std::string what, boost::json::object body) {
+        return federation::ask_for_keys(*federation_client, std::move(destination), std::move(what), std::move(body));
+      };
+      services.federation_to_device = [this](const std::string& destination, boost::json::object content) {
+        federation_sender->send_edu({destination},
+                                    boost::json::object{{"edu_type", "m.direct_to_device"}, {"content", std::move(content)}});
+      };
+      services.federation_device_change = [this](const std::string& user_id, const std::vector<std::string>& devices,
+                                                 bool deleted, std::uint64_t stream) {
+        std::set<std::string> servers;
+        for (const auto& record : rooms.rooms_of_user(user_id))
+          if (record.membership == "join")
+            for (auto& server : rooms.joined_servers(record.room_id)) servers.insert(std::move(server));
+        servers.erase(config.server_name);
+        if (servers.empty()) return;
+        for (auto& edu : device_list_updates->edus_for(user_id, devices, deleted, stream))
+          federation_sender->send_edu(servers, std::move(edu));
       };
       services.federation_edu = [this](const std::string& room_id, boost::json::object edu) {
         federation_sender->send_edu(rooms.joined_servers(room_id), std::move(edu));
@@ -382,7 +404,9 @@ struct Homeserver::Parts {
       to_device.stage_device_removal(batch, user_id, device_id);
     });
     accounts.add_devices_removed_listener(
-        [this](const std::string& user_id, const std::vector<std::string>&) { services.tell_device_change(user_id); });
+        [this](const std::string& user_id, const std::vector<std::string>& device_ids) {
+          services.tell_device_change(user_id, device_ids, true);
+        });
     accounts.add_creation_listener([this](const std::string& user_id) { provisioner.reconcile_user(user_id); });
     test_clock::on_set([this] { verification.sweep(); });
     // Before listening: a deactivation interrupted by a crash finishes its room leaves first.

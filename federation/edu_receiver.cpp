@@ -18,6 +18,50 @@ void EduReceiver::handle(const std::string& origin, const json::object& edu) {
   if (!type || !type->is_string() || !content || !content->is_object()) return;
   if (type->as_string() == "m.typing") typing(origin, content->as_object());
   else if (type->as_string() == "m.receipt") receipts(origin, content->as_object());
+  else if (type->as_string() == "m.direct_to_device") to_device(origin, content->as_object());
+  else if (type->as_string() == "m.device_list_update" || type->as_string() == "m.signing_key_update")
+    device_change(origin, content->as_object());
+}
+
+void EduReceiver::to_device(const std::string& origin, const json::object& content) {
+  const auto* sender = content.if_contains("sender");
+  const auto* type = content.if_contains("type");
+  const auto* message_id = content.if_contains("message_id");
+  const auto* messages = content.if_contains("messages");
+  if (!sender || !sender->is_string() || !type || !type->is_string() || type->as_string().empty() ||
+      type->as_string().size() > 255 || !message_id || !message_id->is_string() || message_id->as_string().empty() ||
+      !messages || !messages->is_object())
+    return;
+  std::string sender_id(sender->as_string());
+  if (!is_valid_user_id(sender_id) || server_name_of(sender_id) != origin) return;
+  std::vector<ToDeviceRecipient> recipients;
+  std::vector<std::string> woken;
+  for (const auto& [user, devices] : messages->as_object()) {
+    std::string user_id(user);
+    if (!devices.is_object() || !services_.is_local_user(user_id) || !services_.accounts.exists(user_id)) continue;
+    auto user_devices = services_.accounts.devices(user_id);
+    for (const auto& [device, message] : devices.as_object()) {
+      if (!message.is_object()) continue;
+      for (const auto& known : user_devices)
+        if (device == "*" || known.device_id == device) recipients.push_back({user_id, known.device_id, message.as_object()});
+    }
+    woken.push_back(user_id);
+  }
+  // The origin's message id stands for the sender's transaction: a transaction sent again
+  // delivers nothing twice. The sender's device is not known here; the origin stands for it.
+  services_.to_device.send(sender_id, "federation:" + origin, std::string(message_id->as_string()),
+                           std::string(type->as_string()), recipients,
+                           [&notifier = services_.notifier, woken = std::move(woken)] { notifier.wake(woken); });
+}
+
+void EduReceiver::device_change(const std::string& origin, const json::object& content) {
+  const auto* user = content.if_contains("user_id");
+  if (!user || !user->is_string()) return;
+  std::string user_id(user->as_string());
+  if (!is_valid_user_id(user_id) || server_name_of(user_id) != origin) return;
+  // Only users who share a room with local users matter; the change is noted for them.
+  if (services_.rooms.rooms_of_user(user_id).empty()) return;
+  services_.tell_device_change(user_id);
 }
 
 void EduReceiver::typing(const std::string& origin, const json::object& content) {

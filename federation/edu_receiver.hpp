@@ -1,8 +1,12 @@
 #pragma once
-// EDUs other servers send (server-server-api "Typing Notifications", "Receipts"): typing and
-// read receipts of their own users in rooms those users are joined to, handed to the same
-// trackers local typing and receipts use, so /sync shows them alike. An EDU about a user of
-// another server, or in a room the user is not in, is dropped; unknown EDU types are ignored.
+// EDUs other servers send (server-server-api "Typing Notifications", "Receipts", "Device
+// Management", "Send-to-device messaging"): typing and read receipts of their own users in
+// rooms those users are joined to, handed to the same trackers local typing and receipts use,
+// so /sync shows them alike; to-device messages from their users into local devices' inboxes
+// (once per message_id); and device-list and cross-signing changes of their users, which make
+// local room mates' clients query those keys again (over federation: nothing is cached here).
+// An EDU about a user of another server, or in a room the user is not in, is dropped; unknown
+// EDU types are ignored.
 #include <boost/json/object.hpp>
 
 #include <string>
@@ -25,6 +29,8 @@ class EduReceiver {
   bool is_joined_member_of(const std::string& origin, const std::string& room_id, const std::string& user_id);
   void typing(const std::string& origin, const boost::json::object& content);
   void receipts(const std::string& origin, const boost::json::object& content);
+  void to_device(const std::string& origin, const boost::json::object& content);
+  void device_change(const std::string& origin, const boost::json::object& content);
 
   ClientServices& services_;
 };

@@ -4,10 +4,12 @@
 // signatures that cross-signing rests on, and tells room mates when a user's keys change.
 #include <set>
 
+#include "homeserver/client/key_queries.hpp"
 #include "homeserver/client/password_auth.hpp"
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
 #include "homeserver/events/signing_key.hpp"
 #include "homeserver/http/blocking.hpp"
 
@@ -78,13 +80,6 @@ std::optional<std::string> signing_key_of(ClientServices& services, const std::s
   return std::nullopt;
 }
 
-// No federation yet: another server's users are a failure of that server, in `failures`.
-void note_remote_failure(json::object& failures, const std::string& user_id) {
-  auto colon = user_id.find(':');
-  failures[colon == std::string::npos ? user_id : user_id.substr(colon + 1)] =
-      json::object{{"status", 503}, {"message", "Federation is not available"}};
-}
-
 json::object upload_keys(ClientServices& services, http::Request& request) {
   auto body = request.json_body();
   if (request.device_id.empty()) throw invalid_param("Keys belong to a device; this access token has none");
@@ -93,80 +88,92 @@ json::object upload_keys(ClientServices& services, http::Request& request) {
   const auto* fallback_keys = optional_object(body, "fallback_keys");
   if (!fallback_keys) fallback_keys = optional_object(body, "org.matrix.msc2732.fallback_keys");
   if (services.device_keys.upload(request.user_id, request.device_id, device_keys, one_time_keys, fallback_keys))
-    services.tell_device_change(request.user_id);
+    services.tell_device_change(request.user_id, {request.device_id});
   json::object counts;
   for (const auto& [algorithm, count] : services.device_keys.one_time_key_counts(request.user_id, request.device_id))
     counts[algorithm] = count;
   return {{"one_time_key_counts", std::move(counts)}};
 }
 
-json::object query_keys(ClientServices& services, http::Request& request) {
+// The users of one other server in a query or claim, and the part of the body for them.
+std::map<std::string, json::object> by_remote_server(ClientServices& services, const json::object& wanted) {
+  std::map<std::string, json::object> servers;
+  for (const auto& [user_value, value] : wanted) {
+    std::string user_id(user_value);
+    if (services.is_local_user(user_id) || !is_valid_user_id(user_id)) continue;
+    servers[std::string(server_name_of(user_id))][user_id] = value;
+  }
+  return servers;
+}
+
+// A server's failure, as keys/query and keys/claim report it.
+json::object failure_of(const ApiError& error) {
+  return json::object{{"status", error.status()}, {"message", error.what()}};
+}
+
+// What `server` answered under `field`, for its own users only (a server answers for nobody
+// else), into out[field].
+void merge_remote(json::object& out, const json::object& answer, std::string_view field, const std::string& server) {
+  const auto* part = answer.if_contains(field);
+  if (!part || !part->is_object()) return;
+  auto& target = out[field].as_object();
+  for (const auto& [user, value] : part->as_object())
+    if (is_valid_user_id(user) && server_name_of(user) == server && value.is_object()) target[user] = value;
+}
+
+boost::asio::awaitable<http::Response> query_keys(ClientServices& services, http::Request& request) {
   auto body = request.json_body();
   const auto& wanted = object_member(body, "device_keys");
   if (wanted.size() > kMaxUsersPerQuery) throw invalid_param("Too many users in one query");
-  json::object devices_out, master_out, self_out, user_signing_out, failures;
-  for (const auto& [user_value, device_list] : wanted) {
-    std::string user_id(user_value);
+  for (const auto& [user, device_list] : wanted)
     if (!device_list.is_array()) throw bad_json("device_keys must map users to arrays of device ids");
-    if (!services.is_local_user(user_id)) {
-      note_remote_failure(failures, user_id);
+  auto local = [&] { return query_local_keys(services, wanted, request.user_id); };
+  auto answer = co_await http::run_blocking(services.blocking_pool, local);
+  json::object failures;
+  for (auto& [server, users] : by_remote_server(services, wanted)) {
+    if (!services.federation_keys) {
+      failures[server] = json::object{{"status", 503}, {"message", "This server does not federate"}};
       continue;
     }
-    std::set<std::string> requested;
-    for (const auto& id : device_list.as_array())
-      if (id.is_string()) requested.emplace(id.as_string());
-    json::object user_devices;
-    auto stored = services.device_keys.device_keys(user_id);
-    if (!stored.empty()) {
-      for (const auto& device : services.accounts.devices(user_id)) {
-        if (!requested.empty() && !requested.count(device.device_id)) continue;
-        auto found = stored.find(device.device_id);
-        if (found == stored.end()) continue;
-        auto keys = visible_to(found->second, user_id, request.user_id);
-        if (!device.display_name.empty())
-          keys["unsigned"] = json::object{{"device_display_name", device.display_name}};
-        user_devices[device.device_id] = std::move(keys);
-      }
+    try {
+      auto asking = services.federation_keys(server, "query", json::object{{"device_keys", users}});
+      auto remote = co_await std::move(asking);
+      for (auto field : {"device_keys", "master_keys", "self_signing_keys"}) merge_remote(answer, remote, field, server);
+    } catch (const ApiError& error) {
+      failures[server] = failure_of(error);
     }
-    devices_out[user_id] = std::move(user_devices);
-    if (auto master = services.device_keys.cross_signing_key(user_id, "master"))
-      master_out[user_id] = visible_to(std::move(*master), user_id, request.user_id);
-    if (auto self_signing = services.device_keys.cross_signing_key(user_id, "self_signing"))
-      self_out[user_id] = visible_to(std::move(*self_signing), user_id, request.user_id);
-    if (user_id == request.user_id)
-      if (auto user_signing = services.device_keys.cross_signing_key(user_id, "user_signing"))
-        user_signing_out[user_id] = std::move(*user_signing);
   }
-  return {{"device_keys", std::move(devices_out)},
-          {"master_keys", std::move(master_out)},
-          {"self_signing_keys", std::move(self_out)},
-          {"user_signing_keys", std::move(user_signing_out)},
-          {"failures", std::move(failures)}};
+  answer["failures"] = std::move(failures);
+  co_return http::Response::json(std::move(answer));
 }
 
-json::object claim_keys(ClientServices& services, http::Request& request) {
+boost::asio::awaitable<http::Response> claim_keys(ClientServices& services, http::Request& request) {
   auto body = request.json_body();
   const auto& wanted = object_member(body, "one_time_keys");
   if (wanted.size() > kMaxUsersPerQuery) throw invalid_param("Too many users in one claim");
-  json::object claimed, failures;
-  for (const auto& [user_value, devices] : wanted) {
-    std::string user_id(user_value);
+  for (const auto& [user, devices] : wanted) {
     if (!devices.is_object()) throw bad_json("one_time_keys must map users to {device: algorithm}");
-    if (!services.is_local_user(user_id)) {
-      note_remote_failure(failures, user_id);
+    for (const auto& [device, algorithm] : devices.as_object())
+      if (!algorithm.is_string()) throw bad_json("one_time_keys must map devices to algorithm names");
+  }
+  auto local = [&] { return claim_local_keys(services, wanted); };
+  auto answer = co_await http::run_blocking(services.blocking_pool, local);
+  json::object failures;
+  for (auto& [server, users] : by_remote_server(services, wanted)) {
+    if (!services.federation_keys) {
+      failures[server] = json::object{{"status", 503}, {"message", "This server does not federate"}};
       continue;
     }
-    json::object user_keys;
-    for (const auto& [device_value, algorithm] : devices.as_object()) {
-      if (!algorithm.is_string()) throw bad_json("one_time_keys must map devices to algorithm names");
-      std::string device_id(device_value);
-      if (!services.accounts.device(user_id, device_id)) continue;
-      if (auto key = services.device_keys.claim(user_id, device_id, std::string(algorithm.as_string())))
-        user_keys[device_id] = json::object{{key->key_id, key->key}};
+    try {
+      auto asking = services.federation_keys(server, "claim", json::object{{"one_time_keys", users}});
+      auto remote = co_await std::move(asking);
+      merge_remote(answer, remote, "one_time_keys", server);
+    } catch (const ApiError& error) {
+      failures[server] = failure_of(error);
     }
-    if (!user_keys.empty()) claimed[user_id] = std::move(user_keys);
   }
-  return {{"one_time_keys", std::move(claimed)}, {"failures", std::move(failures)}};
+  answer["failures"] = std::move(failures);
+  co_return http::Response::json(std::move(answer));
 }
 
 // keys/changes (keys.yaml): `changed` are room mates who changed their keys or began to share a
@@ -367,18 +374,74 @@ json::object upload_signatures(ClientServices& services, http::Request& request)
 
 }  // namespace
 
-void ClientServices::tell_device_change(const std::string& user_id) {
+json::object query_local_keys(ClientServices& services, const json::object& wanted, const std::string& observer) {
+  json::object devices_out, master_out, self_out, user_signing_out;
+  for (const auto& [user_value, device_list] : wanted) {
+    std::string user_id(user_value);
+    if (!services.is_local_user(user_id) || !device_list.is_array()) continue;
+    std::set<std::string> requested;
+    for (const auto& id : device_list.as_array())
+      if (id.is_string()) requested.emplace(id.as_string());
+    json::object user_devices;
+    auto stored = services.device_keys.device_keys(user_id);
+    if (!stored.empty()) {
+      for (const auto& device : services.accounts.devices(user_id)) {
+        if (!requested.empty() && !requested.count(device.device_id)) continue;
+        auto found = stored.find(device.device_id);
+        if (found == stored.end()) continue;
+        auto keys = visible_to(found->second, user_id, observer);
+        if (!device.display_name.empty())
+          keys["unsigned"] = json::object{{"device_display_name", device.display_name}};
+        user_devices[device.device_id] = std::move(keys);
+      }
+    }
+    devices_out[user_id] = std::move(user_devices);
+    if (auto master = services.device_keys.cross_signing_key(user_id, "master"))
+      master_out[user_id] = visible_to(std::move(*master), user_id, observer);
+    if (auto self_signing = services.device_keys.cross_signing_key(user_id, "self_signing"))
+      self_out[user_id] = visible_to(std::move(*self_signing), user_id, observer);
+    if (user_id == observer)
+      if (auto user_signing = services.device_keys.cross_signing_key(user_id, "user_signing"))
+        user_signing_out[user_id] = std::move(*user_signing);
+  }
+  return {{"device_keys", std::move(devices_out)},
+          {"master_keys", std::move(master_out)},
+          {"self_signing_keys", std::move(self_out)},
+          {"user_signing_keys", std::move(user_signing_out)}};
+}
+
+json::object claim_local_keys(ClientServices& services, const json::object& wanted) {
+  json::object claimed;
+  for (const auto& [user_value, devices] : wanted) {
+    std::string user_id(user_value);
+    if (!services.is_local_user(user_id) || !devices.is_object()) continue;
+    json::object user_keys;
+    for (const auto& [device_value, algorithm] : devices.as_object()) {
+      if (!algorithm.is_string()) continue;
+      std::string device_id(device_value);
+      if (!services.accounts.device(user_id, device_id)) continue;
+      if (auto key = services.device_keys.claim(user_id, device_id, std::string(algorithm.as_string())))
+        user_keys[device_id] = json::object{{key->key_id, key->key}};
+    }
+    if (!user_keys.empty()) claimed[user_id] = std::move(user_keys);
+  }
+  return {{"one_time_keys", std::move(claimed)}};
+}
+
+void ClientServices::tell_device_change(const std::string& user_id, const std::vector<std::string>& device_ids,
+                                        bool deleted) {
   auto mates = room_mates(user_id);
-  device_keys.note_change(user_id, [this, mates = std::move(mates)] { notifier.wake(mates); });
+  auto stream = device_keys.note_change(user_id, [this, mates = std::move(mates)] { notifier.wake(mates); });
+  if (federation_device_change && is_local_user(user_id)) federation_device_change(user_id, device_ids, deleted, stream);
 }
 
 void register_key_routes(http::Router& router, ClientServices& services) {
   router.add_client(verb::post, "/keys/upload", http::Auth::required,
                     [&services](http::Request& request) { return http::Response::json(upload_keys(services, request)); });
-  router.add_client(verb::post, "/keys/query", http::Auth::required,
-                    [&services](http::Request& request) { return http::Response::json(query_keys(services, request)); });
-  router.add_client(verb::post, "/keys/claim", http::Auth::required,
-                    [&services](http::Request& request) { return http::Response::json(claim_keys(services, request)); });
+  router.add_client_async(verb::post, "/keys/query", http::Auth::required,
+                          [&services](http::Request& request) { return query_keys(services, request); });
+  router.add_client_async(verb::post, "/keys/claim", http::Auth::required,
+                          [&services](http::Request& request) { return claim_keys(services, request); });
   router.add_client(verb::get, "/keys/changes", http::Auth::required,
                     [&services](http::Request& request) { return http::Response::json(key_changes(services, request)); });
   router.add_client_async(verb::post, "/keys/device_signing/upload", http::Auth::required,

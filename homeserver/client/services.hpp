@@ -85,6 +85,17 @@ struct ClientServices {
   using FederationLeave = std::function<boost::asio::awaitable<void>(std::string room_id, std::string user_id,
                                                                      boost::json::object content)>;
   FederationLeave federation_leave = {};
+  // Asks another server for its users' keys: POST /_matrix/federation/v1/user/keys/{what}
+  // ("query" or "claim") with `body`. Answers its JSON object or throws the ApiError for the
+  // client's `failures`. Unset without federation.
+  using FederationKeys = std::function<boost::asio::awaitable<boost::json::object>(
+      std::string destination, std::string what, boost::json::object body)>;
+  FederationKeys federation_keys = {};
+  // Send-to-device messages for users of another server: the content of an m.direct_to_device EDU.
+  std::function<void(const std::string& destination, boost::json::object content)> federation_to_device = {};
+  // A local user's devices changed (tell_device_change): for the servers sharing a room.
+  std::function<void(const std::string& user_id, const std::vector<std::string>& device_ids, bool deleted,
+                     std::uint64_t stream)> federation_device_change = {};
   // A local user's typing or receipt as a federation EDU, for the other servers in the room.
   std::function<void(const std::string& room_id, boost::json::object edu)> federation_edu = {};
 
@@ -95,8 +106,11 @@ struct ClientServices {
   // Users who share a joined room with `user_id` (including the user).
   std::vector<std::string> room_mates(const std::string& user_id) const;
   // Records that the user's devices or cross-signing keys changed and wakes the long-polls of
-  // everyone who shares a room, whose clients then query the keys again.
-  void tell_device_change(const std::string& user_id);
+  // everyone who shares a room, whose clients then query the keys again; for a local user, the
+  // other servers sharing a room are told too. `device_ids`: the devices that changed (none:
+  // the cross-signing keys or signatures), `deleted` when they are gone.
+  void tell_device_change(const std::string& user_id, const std::vector<std::string>& device_ids = {},
+                          bool deleted = false);
   // Records a presence change and wakes the long-polls of everyone who shares a room.
   void set_presence(const std::string& user_id, const std::string& presence, std::optional<std::string> status_msg);
 };

@@ -1,8 +1,13 @@
 // PUT /sendToDevice/{eventType}/{txnId} (client-server-api "Send-to-Device messaging"): messages
 // for devices of local users, queued in one durable write; "*" means every device of the user.
-// Users of other servers wait for federation.
+// Those for users of another server go to it as one m.direct_to_device EDU per server, whose
+// message id is derived from the sender's device and transaction id, so a retried request is
+// delivered there once too.
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
+#include "homeserver/events/base64.hpp"
+#include "homeserver/events/signing_key.hpp"
 
 namespace domovoy {
 
@@ -21,12 +26,18 @@ json::object send_to_device(ClientServices& services, http::Request& request) {
   if (!messages->is_object()) throw bad_json("'messages' must be an object");
   std::vector<ToDeviceRecipient> recipients;
   std::vector<std::string> woken;
+  std::map<std::string, json::object> remote;  // server -> {user: {device: content}}
   for (const auto& [user_value, devices] : messages->as_object()) {
     std::string user_id(user_value);
     if (!devices.is_object()) throw bad_json("'messages' must map users to {device id: content}");
     for (const auto& [device_value, content] : devices.as_object())
       if (!content.is_object()) throw bad_json("A to-device message's content must be an object");
-    if (!services.is_local_user(user_id) || !services.accounts.exists(user_id)) continue;
+    if (!services.is_local_user(user_id)) {
+      if (is_valid_user_id(user_id) && services.federation_to_device)
+        remote[std::string(server_name_of(user_id))][user_id] = devices;
+      continue;
+    }
+    if (!services.accounts.exists(user_id)) continue;
     std::vector<Device> user_devices;  // read once, for "*" and to drop unknown devices
     user_devices = services.accounts.devices(user_id);
     auto add = [&](const std::string& device_id, const json::object& content) {
@@ -40,8 +51,17 @@ json::object send_to_device(ClientServices& services, http::Request& request) {
     woken.push_back(user_id);
     if (recipients.size() > kMaxRecipients) throw invalid_param("Too many recipients in one request");
   }
-  services.to_device.send(request.user_id, request.device_id, txn_id, type, recipients,
+  bool first_time = services.to_device.send(request.user_id, request.device_id, txn_id, type, recipients,
                           [&notifier = services.notifier, woken = std::move(woken)] { notifier.wake(woken); });
+  if (first_time && !remote.empty()) {
+    auto digest = sha256(request.user_id + '\n' + request.device_id + '\n' + txn_id);
+    auto message_id = base64_encode(digest.substr(0, 18));
+    for (auto& [server, messages] : remote)
+      services.federation_to_device(server, json::object{{"sender", request.user_id},
+                                                         {"type", type},
+                                                         {"message_id", message_id},
+                                                         {"messages", std::move(messages)}});
+  }
   return {};
 }
 }  // namespace
