@@ -342,6 +342,7 @@ struct Homeserver::Parts {
       federation_sender = std::make_unique<federation::TransactionSender>(io, blocking_pool, *federation_client, *database,
                                                                           event_stream, consumers, rooms);
       rooms.add_listener([this](const EventPtr&, const std::vector<std::string>&) { federation_sender->notify(); });
+      federation_auth->on_heard_from([this](const std::string& origin) { federation_sender->heard_from(origin); });
       services.federation_invite = [this](std::string room_id, std::string sender, std::string target,
                                           boost::json::object content) {
         return federation_membership->invite_remote(std::move(room_id), std::move(sender), std::move(target),

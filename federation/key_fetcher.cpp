@@ -118,6 +118,8 @@ boost::asio::awaitable<std::optional<std::string>> KeyFetcher::find_key(std::str
     if (key_id == identity_.signing_key.key_id()) co_return identity_.signing_key.public_key_base64();
     co_return std::nullopt;
   }
+  // Every PDU and request needs a key: from memory without a trip to the blocking pool.
+  if (auto key = store_.cached_key(server_name, key_id, at_ms, enforce_valid_until)) co_return key;
   auto find = [&] { return store_.find(server_name); };
   auto known = co_await http::run_blocking(blocking_pool_, find);
   if (known)

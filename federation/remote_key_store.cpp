@@ -47,6 +47,14 @@ std::optional<ServerKeys> RemoteKeyStore::find(const std::string& server_name) c
   return keys;
 }
 
+std::optional<std::string> RemoteKeyStore::cached_key(const std::string& server_name, std::string_view key_id,
+                                                      std::int64_t at_ms, bool enforce_valid_until) const {
+  std::lock_guard lock(mutex_);
+  auto found = cache_.find(server_name);
+  if (found == cache_.end()) return std::nullopt;
+  return usable_key(found->second, key_id, at_ms, enforce_valid_until);
+}
+
 ServerKeys RemoteKeyStore::store(const ServerKeys& fetched, std::int64_t fetched_at_ms) {
   ServerKeys merged = fetched;
   if (auto previous = find(fetched.server_name)) {

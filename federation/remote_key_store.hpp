@@ -17,6 +17,9 @@ class RemoteKeyStore {
   explicit RemoteKeyStore(storage::Database& database) : database_(database) {}
 
   std::optional<ServerKeys> find(const std::string& server_name) const;
+  // usable_key() of the keys kept in memory, without copying them or reading the database.
+  std::optional<std::string> cached_key(const std::string& server_name, std::string_view key_id, std::int64_t at_ms,
+                                        bool enforce_valid_until) const;
   // Keeps `fetched` for its server, with the keys known before that it no longer lists kept as
   // old keys (expired when the fetch happened, at the latest when they stopped being valid), so
   // that what they signed before still verifies. Durable when it returns; blocks.

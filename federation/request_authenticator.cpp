@@ -40,6 +40,7 @@ boost::asio::awaitable<std::string> RequestAuthenticator::authenticate(const htt
   auto method = std::string(boost::beast::http::to_string(request.method));
   if (!verify_x_matrix(*auth, method, request.target, server_name_, body, *key))
     throw unauthorized("The X-Matrix signature does not verify");
+  if (heard_from_) heard_from_(auth->origin);
   co_return auth->origin;
 }
 

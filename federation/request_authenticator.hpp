@@ -8,6 +8,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <functional>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,12 @@ class RequestAuthenticator {
   // The origin server of `request`; throws ApiError with the answer otherwise.
   boost::asio::awaitable<std::string> authenticate(const http::Request& request);
 
+  // Called with the origin of each authenticated request: a server that calls is up, so what
+  // waits to be sent to it need not wait out its backoff (the transaction sender's heard_from).
+  void on_heard_from(std::function<void(const std::string& origin)> listener) { heard_from_ = std::move(listener); }
+
  private:
+  std::function<void(const std::string& origin)> heard_from_;
   KeyFetcher& keys_;
   const FederationPolicy& policy_;
   std::string server_name_;

@@ -39,6 +39,10 @@ class TransactionReceiver {
   boost::asio::awaitable<http::Response> receive(http::Request& request);
   // The outcome of one PDU: "" when accepted, otherwise why not.
   boost::asio::awaitable<std::string> handle_pdu(const std::string& origin, boost::json::object pdu, int fetch_depth);
+  // A PDU already parsed and checked (steps 1-3): its missing prev events fetched, then
+  // accepted, soft-failed or rejected by the room engine. The error text, empty when taken.
+  boost::asio::awaitable<std::string> handle_checked(const std::string& origin, const std::string& room_id,
+                                                     std::shared_ptr<Event> event, int fetch_depth);
   boost::asio::awaitable<void> fetch_missing(const std::string& origin, const std::string& room_id,
                                              const Event& event, int fetch_depth);
   boost::asio::awaitable<std::optional<StateMap>> fetch_state_before(const std::string& origin,

@@ -103,6 +103,18 @@ void TransactionSender::send_edu(const std::set<std::string>& destinations, json
   }
 }
 
+void TransactionSender::heard_from(const std::string& name) {
+  Destination* target = nullptr;
+  {
+    std::lock_guard lock(destinations_mutex_);
+    auto found = destinations_.find(name);
+    if (found == destinations_.end()) return;
+    target = found->second.get();
+  }
+  if (!target->backing_off || target->came_back.exchange(true)) return;
+  asio::post(target->strand, [target] { target->wake.cancel(); });
+}
+
 TransactionSender::Destination& TransactionSender::destination(const std::string& name) {
   std::lock_guard lock(destinations_mutex_);
   auto& slot = destinations_[name];
@@ -165,7 +177,9 @@ std::set<std::string> TransactionSender::file_events() {
     for (const auto& [name, seq] : seqs) batch.put(Table::destination_state, seq_key(name), storage::be64(seq));
     position_ = entries.back().position;
     consumers_.save(batch, kConsumer, json::object{{"position", position_}});
-    database_.write(std::move(batch));  // the queues and the position move together
+    // The queues and the position move together. A position moved past events that queued
+    // nothing is not synced: lost in a crash, those events are filed again, to nobody again.
+    database_.write(std::move(batch), !seqs.empty());
     std::lock_guard lock(destinations_mutex_);
     for (const auto& [name, seq] : seqs) next_seq_[name] = seq;
   }
@@ -195,8 +209,18 @@ std::optional<json::object> TransactionSender::prepare(const std::string& name) 
   std::uint64_t up_to = 0;
   bool any = false;
   auto prefix = storage::key_prefix({name});
-  database_.scan_prefix(Table::destinationqueue_pdu, prefix, [&](std::string_view key, std::string_view event_id) {
+  std::optional<std::uint64_t> first;
+  {
+    std::lock_guard lock(destinations_mutex_);
+    if (auto known = first_unacknowledged_.find(name); known != first_unacknowledged_.end()) first = known->second;
+  }
+  auto start = first ? prefix + storage::be64(*first) : prefix;
+  database_.scan_from(Table::destinationqueue_pdu, prefix, start, [&](std::string_view key, std::string_view event_id) {
     up_to = storage::read_be64(key.substr(prefix.size()));
+    if (!any && !first) {
+      std::lock_guard lock(destinations_mutex_);
+      first_unacknowledged_.try_emplace(name, up_to);
+    }
     pdus.push_back(json::string(event_id));
     any = true;
     return pdus.size() < options_.max_pdus;
@@ -207,20 +231,32 @@ std::optional<json::object> TransactionSender::prepare(const std::string& name) 
                    {"pdus", std::move(pdus)}};
   storage::WriteBatch batch;
   batch.put(Table::destination_state, txn_key(name), json::serialize(txn));
-  database_.write(std::move(batch));  // a retry, even after a restart, is this same transaction
+  // A retry, even after a restart, is this same transaction. Not synced: lost in a crash, the
+  // same PDUs go again under another id, and the destination knows them by their event ids.
+  database_.write(std::move(batch), false);
   return txn;
 }
 
 void TransactionSender::acknowledge(const std::string& name, std::uint64_t up_to) {
   storage::WriteBatch batch;
   auto prefix = storage::key_prefix({name});
-  database_.scan_prefix(Table::destinationqueue_pdu, prefix, [&](std::string_view key, std::string_view) {
+  std::optional<std::uint64_t> first;
+  {
+    std::lock_guard lock(destinations_mutex_);
+    if (auto known = first_unacknowledged_.find(name); known != first_unacknowledged_.end()) first = known->second;
+  }
+  auto start = first ? prefix + storage::be64(*first) : prefix;
+  database_.scan_from(Table::destinationqueue_pdu, prefix, start, [&](std::string_view key, std::string_view) {
     if (storage::read_be64(key.substr(prefix.size())) > up_to) return false;
     batch.remove(Table::destinationqueue_pdu, key);
     return true;
   });
   batch.remove(Table::destination_state, txn_key(name));
-  database_.write(std::move(batch));
+  // Not synced: lost in a crash, the transaction is sent again and answered from the
+  // destination's record of it.
+  database_.write(std::move(batch), false);
+  std::lock_guard lock(destinations_mutex_);
+  first_unacknowledged_[name] = up_to + 1;
 }
 
 asio::awaitable<void> TransactionSender::deliver(Destination& destination) {
@@ -298,12 +334,14 @@ asio::awaitable<void> TransactionSender::deliver(Destination& destination) {
         break;
       }
       auto deadline = std::chrono::steady_clock::now() + retry;
-      while (!stopping_ && std::chrono::steady_clock::now() < deadline) {
+      destination.backing_off = true;
+      while (!stopping_ && !destination.came_back && std::chrono::steady_clock::now() < deadline) {
         destination.wake.expires_at(deadline);
         boost::system::error_code ec;
         co_await destination.wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      retry = std::min(retry * 2, options_.max_retry);
+      destination.backing_off = false;
+      retry = destination.came_back.exchange(false) ? options_.first_retry : std::min(retry * 2, options_.max_retry);
     }
   }
 }

@@ -51,6 +51,9 @@ class TransactionSender {
   void notify();  // new events are visible in the stream (from any thread)
   // An EDU for the servers of these users' rooms (typing, receipts): in memory only, as EDUs are.
   void send_edu(const std::set<std::string>& destinations, boost::json::object edu);
+  // `name` was just heard from (it sent a signed request): a delivery to it that is backing
+  // off is tried again now, as Synapse does, so a server that comes back is caught up at once.
+  void heard_from(const std::string& name);
   void stop();
 
  private:
@@ -59,6 +62,8 @@ class TransactionSender {
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     boost::asio::steady_timer wake;
     std::atomic<bool> notified{false};
+    std::atomic<bool> backing_off{false};
+    std::atomic<bool> came_back{false};
     std::mutex edu_mutex;
     std::deque<boost::json::object> edus;
     Destination(std::string name_in, boost::asio::io_context& io)
@@ -96,6 +101,10 @@ class TransactionSender {
   std::mutex destinations_mutex_;
   std::map<std::string, std::unique_ptr<Destination>> destinations_;
   std::map<std::string, std::uint64_t> next_seq_;  // per destination, guarded by destinations_mutex_
+  // Per destination, the first sequence number not yet acknowledged (guarded by
+  // destinations_mutex_): a queue is read from there, never from its start, where the
+  // acknowledged entries' tombstones would make every read slower than the last.
+  std::map<std::string, std::uint64_t> first_unacknowledged_;
   std::atomic<std::uint64_t> txn_counter_{0};
 };
 

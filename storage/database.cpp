@@ -232,7 +232,7 @@ void Database::scan_reverse(Table table, std::string_view prefix, std::string_vi
   check(it->status(), "reverse scan");
 }
 
-void Database::write(WriteBatch&& batch) {
+void Database::write(WriteBatch&& batch, bool sync) {
   rocksdb::WriteBatch rocks_batch;
   for (const auto& [table, kv] : batch.pending_) {
     if (kv.second) {
@@ -242,7 +242,7 @@ void Database::write(WriteBatch&& batch) {
     }
   }
   rocksdb::WriteOptions write_options;
-  write_options.sync = sync_writes_;
+  write_options.sync = sync_writes_ && sync;
   check(db_->Write(write_options, &rocks_batch), "write");
 }
 

@@ -156,8 +156,10 @@ class Database {
   void scan_reverse(Table table, std::string_view prefix, std::string_view start, const Visitor& visit) const;
 
   // Applies the batch atomically. With sync_writes the WAL is fsynced before returning; concurrent
-  // writers are grouped by RocksDB into one WAL sync (group commit).
-  void write(WriteBatch&& batch);
+  // writers are grouped by RocksDB into one WAL sync (group commit). `sync` false skips the
+  // fsync: the WAL is one sequential log, so the batch becomes durable with the next synced
+  // write, which a run of writes answered together (a federation transaction) ends with.
+  void write(WriteBatch&& batch, bool sync = true);
 
   std::uint64_t schema_version() const;
   std::uint64_t approximate_live_keys(Table table) const;

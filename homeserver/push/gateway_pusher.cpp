@@ -130,7 +130,7 @@ std::set<std::string> GatewayPusher::queue_next(bool& more) {
   position_ = entries.back().position;
   // The notifications and the position past their events in one write: each queued once.
   consumers_.save(batch, kConsumer, json::object{{"position", position_}});
-  pushers_.write(std::move(batch));
+  pushers_.write(std::move(batch), !touched.empty());
   return touched;
 }
 

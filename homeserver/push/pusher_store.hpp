@@ -46,7 +46,9 @@ class PusherStore {
 
   void enqueue(storage::WriteBatch& batch, const std::string& pusher_key, const boost::json::object& notification);
   // Writes a batch of enqueue()d notifications (with whatever the caller staged beside them).
-  void write(storage::WriteBatch batch) { database_.write(std::move(batch)); }
+  // `sync` false for a batch that only moves a position past events that queued nothing: lost
+  // in a crash, those events are looked at again and queue nothing again.
+  void write(storage::WriteBatch batch, bool sync = true) { database_.write(std::move(batch), sync); }
   // The oldest queued notifications of a pusher: {queue key, notification}.
   std::vector<std::pair<std::string, boost::json::object>> queued(const std::string& pusher_key, std::size_t limit) const;
   void dequeue(const std::string& queue_key);

@@ -142,8 +142,10 @@ class RoomEngine {
   // (resolved from its prev_events, or `state_before` when the caller had to fetch it), and
   // against the room's current state: an event that fails only the latter is soft-failed, kept
   // out of the timeline and of the forward extremities. A rejected event is kept as rejected.
+  // `sync` false: the write is durable at the next synced write of the database (its WAL is one
+  // log), for the PDUs of one transaction, which is answered after a synced write of its own.
   RemoteResult accept_remote_event(const std::string& room_id, std::shared_ptr<Event> event,
-                                   const std::optional<StateMap>& state_before = std::nullopt);
+                                   const std::optional<StateMap>& state_before = std::nullopt, bool sync = true);
 
   // A room this server joins through another (send_join's answer): the state before the join and
   // the auth chain, checked by the caller, kept as outliers; the state becomes the room's, and the
@@ -228,7 +230,7 @@ class RoomEngine {
   // Writes an event known only as state or auth chain: no stream position, no timeline.
   void stage_outlier(storage::WriteBatch& batch, std::shared_ptr<Event> event);
   // Writes a refused event from another server, kept so that it is not fetched or accepted again.
-  EventPtr keep_refused(std::shared_ptr<Event> event, bool soft_failed, const std::string& reason);
+  EventPtr keep_refused(std::shared_ptr<Event> event, bool soft_failed, const std::string& reason, bool sync);
   // Moves the room's in-memory view past the event (once written, or for a room no one sees yet).
   void apply_to_room(Room& room, const StagedEvent& staged);
   // After the write: caches the event and tells the listeners once its position is visible.

@@ -166,21 +166,22 @@ void RoomEngine::store_outliers(const std::vector<std::shared_ptr<Event>>& event
   if (!batch.empty()) database_.write(std::move(batch));
 }
 
-EventPtr RoomEngine::keep_refused(std::shared_ptr<Event> event, bool soft_failed, const std::string& reason) {
+EventPtr RoomEngine::keep_refused(std::shared_ptr<Event> event, bool soft_failed, const std::string& reason,
+                                  bool sync) {
   (soft_failed ? event->soft_failed : event->rejected) = true;
   event->stream = 0;
   spdlog::info("event {} from {} {}: {}", event->event_id, server_name_of(event->sender),
                soft_failed ? "soft-failed" : "rejected", reason);
   storage::WriteBatch batch;
   batch.put(Table::eventid_event, event->event_id, serialize_event_record(*event));
-  database_.write(std::move(batch));
+  database_.write(std::move(batch), sync);
   EventPtr kept = event;
   cache_event(kept);
   return kept;
 }
 
 RoomEngine::RemoteResult RoomEngine::accept_remote_event(const std::string& room_id, std::shared_ptr<Event> event,
-                                                         const std::optional<StateMap>& state_before) {
+                                                         const std::optional<StateMap>& state_before, bool sync) {
   auto room = load_room(room_id);
   if (!room) throw not_found("Unknown room " + room_id);
   std::lock_guard lock(room->mutex);
@@ -193,11 +194,11 @@ RoomEngine::RemoteResult RoomEngine::accept_remote_event(const std::string& room
   for (const auto& id : id_list(event->pdu, "auth_events")) {
     auto auth = get_event(id);
     if (!auth || auth->rejected || auth->room_id != room_id)
-      return {RemoteOutcome::rejected, "unknown or rejected auth event " + id, keep_refused(event, false, "auth event " + id)};
+      return {RemoteOutcome::rejected, "unknown or rejected auth event " + id, keep_refused(event, false, "auth event " + id, sync)};
     auth_events.push_back(auth);
   }
   if (auto shape = check_auth_events_shape(*event, auth_events, version); !shape)
-    return {RemoteOutcome::rejected, shape.reason, keep_refused(event, false, shape.reason)};
+    return {RemoteOutcome::rejected, shape.reason, keep_refused(event, false, shape.reason, sync)};
   auto create_id = implied_create_id(room_id, version);
   auto by_auth_events = [&](std::string_view type, std::string_view key) -> EventPtr {
     if (type == "m.room.create" && key.empty() && !create_id.empty()) return get_event(create_id);
@@ -206,7 +207,7 @@ RoomEngine::RemoteResult RoomEngine::accept_remote_event(const std::string& room
     return nullptr;
   };
   if (auto verdict = check_auth_rules(*event, version, by_auth_events); !verdict)
-    return {RemoteOutcome::rejected, verdict.reason, keep_refused(event, false, verdict.reason)};
+    return {RemoteOutcome::rejected, verdict.reason, keep_refused(event, false, verdict.reason, sync)};
 
   // Step 5: the state before it, from its prev_events (resolved when they differ).
   auto prevs = id_list(event->pdu, "prev_events");
@@ -241,19 +242,19 @@ RoomEngine::RemoteResult RoomEngine::accept_remote_event(const std::string& room
     return state_event(placement.state_before, type, key);
   };
   if (auto verdict = check_auth_rules(*event, version, by_state_before); !verdict)
-    return {RemoteOutcome::rejected, verdict.reason, keep_refused(event, false, verdict.reason)};
+    return {RemoteOutcome::rejected, verdict.reason, keep_refused(event, false, verdict.reason, sync)};
 
   // Step 6: against the room's current state; failing only that is a soft failure.
   auto by_current = [&](std::string_view type, std::string_view key) { return state_event(room->state, type, key); };
   if (auto verdict = check_auth_rules(*event, version, by_current); !verdict)
-    return {RemoteOutcome::soft_failed, verdict.reason, keep_refused(event, true, verdict.reason)};
+    return {RemoteOutcome::soft_failed, verdict.reason, keep_refused(event, true, verdict.reason, sync)};
 
   for (const auto& id : room->forward_extremities)
     if (std::find(prevs.begin(), prevs.end(), id) == prevs.end()) placement.other_extremities.push_back(id);
   event->outlier = false;
   StreamTracker::Slot slot(stream_);
   auto staged = stage(*room, std::move(event), batch, slot.position(), find_event, &placement);
-  database_.write(std::move(batch));  // durable from here on
+  database_.write(std::move(batch), sync);  // durable from here on (or at the next synced write)
   apply_to_room(*room, staged);
   publish(*room, staged, slot);
   return {RemoteOutcome::accepted, {}, staged.event};
