@@ -29,6 +29,7 @@
 #include "homeserver/appservice/appservice_routes.hpp"
 #include "homeserver/appservice/transaction_pusher.hpp"
 #include "homeserver/push/gateway_pusher.hpp"
+#include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/ip_ranges.hpp"
 #include "homeserver/media/url_previewer.hpp"
 #include "homeserver/sync/upgrade_carry_over.hpp"
@@ -368,6 +369,26 @@ struct Homeserver::Parts {
         if (servers.empty()) return;
         for (auto& edu : device_list_updates->edus_for(user_id, devices, deleted, stream))
           federation_sender->send_edu(servers, std::move(edu));
+      };
+      // A local user's presence goes to the servers of their room mates too (m.presence); a
+      // remote user's, received from its server, is not passed on.
+      services.presence_out = [this, to_appservices = services.presence_out](
+                                  boost::json::object edu, const std::vector<std::string>& room_mates) {
+        if (to_appservices) to_appservices(edu, room_mates);
+        const auto& content = edu.at("content").as_object();
+        std::string user_id(content.at("user_id").as_string());
+        if (!services.is_local_user(user_id)) return;
+        std::set<std::string> servers;
+        for (const auto& mate : room_mates) servers.emplace(server_name_of(mate));
+        servers.erase(config.server_name);
+        if (servers.empty()) return;
+        boost::json::object update{{"user_id", user_id},
+                                   {"presence", content.at("presence")},
+                                   {"last_active_ago", 0},
+                                   {"currently_active", content.at("presence") == "online"}};
+        if (const auto* message = content.if_contains("status_msg")) update["status_msg"] = *message;
+        federation_sender->send_edu(servers, boost::json::object{{"edu_type", "m.presence"},
+                                                                 {"content", {{"push", boost::json::array{update}}}}});
       };
       services.federation_edu = [this](const std::string& room_id, boost::json::object edu) {
         federation_sender->send_edu(rooms.joined_servers(room_id), std::move(edu));

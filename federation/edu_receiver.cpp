@@ -19,6 +19,7 @@ void EduReceiver::handle(const std::string& origin, const json::object& edu) {
   if (type->as_string() == "m.typing") typing(origin, content->as_object());
   else if (type->as_string() == "m.receipt") receipts(origin, content->as_object());
   else if (type->as_string() == "m.direct_to_device") to_device(origin, content->as_object());
+  else if (type->as_string() == "m.presence") presence(origin, content->as_object());
   else if (type->as_string() == "m.device_list_update" || type->as_string() == "m.signing_key_update")
     device_change(origin, content->as_object());
 }
@@ -52,6 +53,27 @@ void EduReceiver::to_device(const std::string& origin, const json::object& conte
   services_.to_device.send(sender_id, "federation:" + origin, std::string(message_id->as_string()),
                            std::string(type->as_string()), recipients,
                            [&notifier = services_.notifier, woken = std::move(woken)] { notifier.wake(woken); });
+}
+
+void EduReceiver::presence(const std::string& origin, const json::object& content) {
+  const auto* push = content.if_contains("push");
+  if (!push || !push->is_array()) return;
+  for (const auto& entry : push->as_array()) {
+    if (!entry.is_object()) continue;
+    const auto& update = entry.as_object();
+    const auto* user = update.if_contains("user_id");
+    const auto* state = update.if_contains("presence");
+    if (!user || !user->is_string() || !state || !state->is_string()) continue;
+    std::string user_id(user->as_string()), presence(state->as_string());
+    if (presence != "online" && presence != "offline" && presence != "unavailable") continue;
+    if (!is_valid_user_id(user_id) || server_name_of(user_id) != origin) continue;
+    // Only users who share a room with local users matter.
+    if (services_.rooms.rooms_of_user(user_id).empty()) continue;
+    std::optional<std::string> message;
+    if (const auto* status = update.if_contains("status_msg"); status && status->is_string())
+      message = std::string(status->as_string());
+    services_.set_presence(user_id, presence, std::move(message));
+  }
 }
 
 void EduReceiver::device_change(const std::string& origin, const json::object& content) {

@@ -1,6 +1,6 @@
 #pragma once
 // EDUs other servers send (server-server-api "Typing Notifications", "Receipts", "Device
-// Management", "Send-to-device messaging"): typing and read receipts of their own users in
+// Management", "Send-to-device messaging", "Presence"): presence, typing and read receipts of their own users in
 // rooms those users are joined to, handed to the same trackers local typing and receipts use,
 // so /sync shows them alike; to-device messages from their users into local devices' inboxes
 // (once per message_id); and device-list and cross-signing changes of their users, which make
@@ -30,6 +30,7 @@ class EduReceiver {
   void typing(const std::string& origin, const boost::json::object& content);
   void receipts(const std::string& origin, const boost::json::object& content);
   void to_device(const std::string& origin, const boost::json::object& content);
+  void presence(const std::string& origin, const boost::json::object& content);
   void device_change(const std::string& origin, const boost::json::object& content);
 
   ClientServices& services_;

@@ -109,8 +109,9 @@ void register_profile_routes(http::Router& router, ClientServices& services) {
   }
 
   router.add_client(verb::get, "/presence/{userId}/status", http::Auth::required, [&services](http::Request& request) {
-    existing_account(services, request.path_params[0]);
+    // A user of another server: what its server last told of them (m.presence), when known.
     auto state = services.presence.get(request.path_params[0]);
+    if (!state || services.is_local_user(request.path_params[0])) existing_account(services, request.path_params[0]);
     json::object out{{"presence", state ? state->presence : "offline"}};
     if (state) {
       if (state->last_active_ts) out["last_active_ago"] = std::max<std::int64_t>(0, now_ms() - state->last_active_ts);

@@ -121,6 +121,29 @@ class TestFederatedRooms(FederatedTestCase):
             return False
         await self.synced_until(bob, lambda r: read_by(r, alice.user_id, sent.event_id), "alice's receipt on spb")
 
+    async def test_presence_crosses_servers_to_room_mates(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(preset=None)
+        room_id = created.room_id
+        await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.join_rules/",
+                        {"join_rule": "public"})
+        bob = await self.user_on("spb")
+        via = quote(self.servers["msk"].server_name)
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room_id)}?via={via}", {})
+        self.assertEqual(status, 200, body)
+        await bob.sync(timeout=0)
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/presence/{quote(alice.user_id)}/status",
+                                    {"presence": "unavailable", "status_msg": "на даче до понедельника"})
+        self.assertEqual(status, 200)
+
+        def presence_of(resp, user):
+            return [e for e in getattr(resp, "presence_events", []) if e.user_id == user]
+        resp = await self.synced_until(bob, lambda r: any(e.presence == "unavailable" for e in presence_of(r, alice.user_id)),
+                                       "alice's presence on spb")
+        self.assertEqual(presence_of(resp, alice.user_id)[-1].status_msg, "на даче до понедельника")
+        status, body = await self.call(bob, "GET", f"/_matrix/client/v3/presence/{quote(alice.user_id)}/status")
+        self.assertEqual((status, body.get("presence")), (200, "unavailable"), body)
+
     async def test_invite_across_servers_then_join(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(name="Совет дома", preset=None)  # invite only
