@@ -398,6 +398,11 @@ struct Homeserver::Parts {
         return federation_membership->join_remote(std::move(room_id), std::move(servers), std::move(user_id),
                                                   std::move(content));
       };
+      services.federation_call = [this](std::string destination, std::string method, std::string uri,
+                                        std::optional<boost::json::object> body) {
+        return federation::call_server(*federation_client, std::move(destination), std::move(method), std::move(uri),
+                                       std::move(body));
+      };
       services.federation_query = [this](std::string destination, std::string type,
                                          std::vector<std::pair<std::string, std::string>> arguments) {
         return federation::query_server(*federation_client, std::move(destination), std::move(type),

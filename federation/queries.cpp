@@ -3,6 +3,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "homeserver/client/public_rooms.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
 
@@ -13,6 +14,18 @@ using boost::beast::http::verb;
 
 void register_query_routes(http::Router& router, RequestAuthenticator& authenticator,
                            boost::asio::thread_pool& blocking_pool, ClientServices& services) {
+  // The published directory, as local clients see it (server-server-api "Public Room Directory").
+  add_federation_route(router, authenticator, blocking_pool, verb::get, "/_matrix/federation/v1/publicRooms",
+                       [&services](http::Request& request) {
+                         auto query = public_rooms_query_of_params(request.query_param("limit"),
+                                                                   request.query_param("since"));
+                         return http::Response::json(list_public_rooms(services, query));
+                       });
+  add_federation_route(router, authenticator, blocking_pool, verb::post, "/_matrix/federation/v1/publicRooms",
+                       [&services](http::Request& request) {
+                         auto query = public_rooms_query_of_body(request.json_body());
+                         return http::Response::json(list_public_rooms(services, query));
+                       });
   add_federation_route(router, authenticator, blocking_pool, verb::get, "/_matrix/federation/v1/query/profile",
                        [&services](http::Request& request) {
                          auto user_id = request.query_param("user_id");
@@ -47,31 +60,40 @@ void register_query_routes(http::Router& router, RequestAuthenticator& authentic
                        });
 }
 
-boost::asio::awaitable<json::object> query_server(FederationClient& client, std::string destination, std::string type,
-                                                  std::vector<std::pair<std::string, std::string>> arguments) {
+boost::asio::awaitable<json::object> call_server(FederationClient& client, std::string destination, std::string method,
+                                                 std::string uri, std::optional<json::object> body) {
   FederationRequest request;
   request.destination = destination;
-  request.uri = "/_matrix/federation/v1/query/" + type;
-  char separator = '?';
-  for (const auto& [name, value] : arguments) {
-    request.uri += separator + name + "=" + boost::urls::encode(value, boost::urls::unreserved_chars);
-    separator = '&';
-  }
+  request.method = method == "POST" ? verb::post : verb::get;
+  request.uri = std::move(uri);
+  if (body) request.body = std::move(*body);
   request.timeout = std::chrono::milliseconds(15000);
   auto response = co_await client.request(request);
+  auto what = request.uri.substr(0, request.uri.find('?'));
   using Failure = FederationResponse::Failure;
   if (response.failure == Failure::not_allowed) throw forbidden(response.message);
   if (response.failure == Failure::bad_server_name) throw invalid_param(response.message);
   if (!response.ok()) throw ApiError(502, "M_UNKNOWN", "Cannot reach " + destination);
   if (!response.body.is_object())
-    throw ApiError(502, "M_UNKNOWN", destination + " answered the " + type + " query with no JSON object");
+    throw ApiError(502, "M_UNKNOWN", destination + " answered " + what + " with no JSON object");
   if (response.success()) co_return response.body.as_object();
   auto errcode = response.errcode();
-  if (response.status == 404) throw not_found(type + " not found on " + destination);
+  if (response.status == 404) throw not_found(what + " not found on " + destination);
   if (!errcode.empty() && response.status >= 400 && response.status < 500)
-    throw ApiError(response.status, errcode, destination + " refused the " + type + " query");
-  throw ApiError(502, "M_UNKNOWN", destination + " answered the " + type + " query with " +
-                                       std::to_string(response.status));
+    throw ApiError(response.status, errcode, destination + " refused " + what);
+  throw ApiError(502, "M_UNKNOWN", destination + " answered " + what + " with " + std::to_string(response.status));
+}
+
+boost::asio::awaitable<json::object> query_server(FederationClient& client, std::string destination, std::string type,
+                                                  std::vector<std::pair<std::string, std::string>> arguments) {
+  std::string uri = "/_matrix/federation/v1/query/" + type;
+  char separator = '?';
+  for (const auto& [name, value] : arguments) {
+    uri += separator + name + "=" + boost::urls::encode(value, boost::urls::unreserved_chars);
+    separator = '&';
+  }
+  auto calling = call_server(client, std::move(destination), "GET", std::move(uri), std::nullopt);
+  co_return co_await std::move(calling);
 }
 
 }  // namespace domovoy::federation

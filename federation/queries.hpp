@@ -23,6 +23,12 @@ void register_query_routes(http::Router& router, RequestAuthenticator& authentic
 // ApiError for the client: the other server's own Matrix error (404 M_NOT_FOUND, ...), 403
 // M_FORBIDDEN for a server outside the federation, 502 M_UNKNOWN when it cannot be reached or
 // answers nonsense.
+// `method` ("GET" or "POST") `uri` of `destination`, with `body`: its JSON object, or an ApiError
+// for the client as query_server gives.
+boost::asio::awaitable<boost::json::object> call_server(FederationClient& client, std::string destination,
+                                                        std::string method, std::string uri,
+                                                        std::optional<boost::json::object> body);
+
 boost::asio::awaitable<boost::json::object> query_server(FederationClient& client, std::string destination,
                                                          std::string type,
                                                          std::vector<std::pair<std::string, std::string>> arguments);

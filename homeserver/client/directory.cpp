@@ -2,6 +2,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "homeserver/client/public_rooms.hpp"
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
@@ -30,47 +34,6 @@ std::int64_t user_power(ClientServices& services, const std::string& room_id, co
   PowerLevels power(create.get(), power_event.get(), *services.rooms.room_version(room_id));
   needed_for_alias = power.event_level("m.room.canonical_alias", true);
   return power.user_level(user_id);
-}
-
-http::Response public_rooms(ClientServices& services, std::size_t limit, std::size_t offset, const std::string& term,
-                            const std::optional<std::vector<std::string>>& room_types) {
-  std::vector<json::object> rooms;
-  for (const auto& room_id : services.directory.listed_rooms()) {
-    auto chunk = room_summary_chunk(services, room_id);
-    if (!term.empty()) {
-      auto lower = [](std::string text) {
-        std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-        return text;
-      };
-      auto needle = lower(term);
-      bool found = false;
-      for (auto field : {"name", "topic", "canonical_alias", "room_id"})
-        if (const auto* value = chunk.if_contains(field); value && value->is_string())
-          found = found || lower(std::string(value->as_string())).find(needle) != std::string::npos;
-      if (!found) continue;
-    }
-    if (room_types) {
-      const auto* type = chunk.if_contains("room_type");
-      bool matched = std::any_of(room_types->begin(), room_types->end(), [&](const std::string& wanted) {
-        return type ? type->as_string() == wanted : wanted.empty();
-      });
-      if (!matched) continue;
-    }
-    rooms.push_back(std::move(chunk));
-  }
-  // Largest rooms first, as directories conventionally list them; room id breaks ties stably.
-  std::sort(rooms.begin(), rooms.end(), [](const json::object& a, const json::object& b) {
-    auto size_a = a.at("num_joined_members").to_number<std::int64_t>();
-    auto size_b = b.at("num_joined_members").to_number<std::int64_t>();
-    if (size_a != size_b) return size_a > size_b;
-    return a.at("room_id").as_string() < b.at("room_id").as_string();
-  });
-  json::array chunk;
-  for (std::size_t i = offset; i < rooms.size() && chunk.size() < limit; ++i) chunk.push_back(rooms[i]);
-  json::object response{{"chunk", std::move(chunk)}, {"total_room_count_estimate", rooms.size()}};
-  if (limit > 0 && offset + limit < rooms.size()) response["next_batch"] = "o" + std::to_string(offset + limit);
-  if (offset > 0) response["prev_batch"] = "o" + std::to_string(offset > limit ? offset - limit : 0);
-  return http::Response::json(std::move(response));
 }
 
 std::size_t parse_offset(const std::string& since) {
@@ -113,6 +76,90 @@ boost::asio::awaitable<http::Response> resolve_alias(ClientServices& services, s
   if (!room_id) throw not_found("Room alias " + alias + " not found");
   co_return http::Response::json(
       json::object{{"room_id", *room_id}, {"servers", json::array{json::string(services.config.server_name)}}});
+}
+
+}  // namespace
+
+json::object list_public_rooms(ClientServices& services, const PublicRoomsQuery& query) {
+  const auto& [limit, offset, term, room_types] = query;
+  std::vector<json::object> rooms;
+  for (const auto& room_id : services.directory.listed_rooms()) {
+    auto chunk = room_summary_chunk(services, room_id);
+    if (!term.empty()) {
+      auto lower = [](std::string text) {
+        std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+        return text;
+      };
+      auto needle = lower(term);
+      bool found = false;
+      for (auto field : {"name", "topic", "canonical_alias", "room_id"})
+        if (const auto* value = chunk.if_contains(field); value && value->is_string())
+          found = found || lower(std::string(value->as_string())).find(needle) != std::string::npos;
+      if (!found) continue;
+    }
+    if (room_types) {
+      const auto* type = chunk.if_contains("room_type");
+      bool matched = std::any_of(room_types->begin(), room_types->end(), [&](const std::string& wanted) {
+        return type ? type->as_string() == wanted : wanted.empty();
+      });
+      if (!matched) continue;
+    }
+    rooms.push_back(std::move(chunk));
+  }
+  // Largest rooms first, as directories conventionally list them; room id breaks ties stably.
+  std::sort(rooms.begin(), rooms.end(), [](const json::object& a, const json::object& b) {
+    auto size_a = a.at("num_joined_members").to_number<std::int64_t>();
+    auto size_b = b.at("num_joined_members").to_number<std::int64_t>();
+    if (size_a != size_b) return size_a > size_b;
+    return a.at("room_id").as_string() < b.at("room_id").as_string();
+  });
+  json::array chunk;
+  for (std::size_t i = offset; i < rooms.size() && chunk.size() < limit; ++i) chunk.push_back(rooms[i]);
+  json::object response{{"chunk", std::move(chunk)}, {"total_room_count_estimate", rooms.size()}};
+  if (limit > 0 && offset + limit < rooms.size()) response["next_batch"] = "o" + std::to_string(offset + limit);
+  if (offset > 0) response["prev_batch"] = "o" + std::to_string(offset > limit ? offset - limit : 0);
+  return response;
+}
+
+PublicRoomsQuery public_rooms_query_of_params(std::optional<std::string> limit_text, std::optional<std::string> since) {
+  std::optional<std::int64_t> limit;
+  if (limit_text) {
+    try {
+      limit = std::stoll(*limit_text);
+    } catch (const std::exception&) {
+      throw invalid_param("limit must be an integer");
+    }
+  }
+  return {parse_limit(limit), since ? parse_offset(*since) : 0, "", std::nullopt};
+}
+
+PublicRoomsQuery public_rooms_query_of_body(const json::object& body) {
+  auto since = optional_string(body, "since");
+  PublicRoomsQuery query{parse_limit(optional_int(body, "limit")), since ? parse_offset(*since) : 0, "", std::nullopt};
+  if (const auto* filter = optional_object(body, "filter")) {
+    query.term = optional_string(*filter, "generic_search_term").value_or("");
+    if (const auto* types = filter->if_contains("room_types"); types && types->is_array()) {
+      query.room_types.emplace();
+      for (const auto& type : types->as_array())
+        query.room_types->push_back(type.is_string() ? std::string(type.as_string()) : std::string{});
+    }
+  }
+  return query;
+}
+
+namespace {
+
+std::string encode_query_value(const std::string& value) {
+  return boost::urls::encode(value, boost::urls::unreserved_chars);
+}
+
+boost::asio::awaitable<http::Response> remote_public_rooms(ClientServices& services, std::string server, verb method,
+                                                           std::string uri, std::optional<json::object> body) {
+  if (!is_valid_server_name(server)) throw invalid_param("Invalid server name");
+  if (!services.federation_call) throw not_found("This server does not federate: no directory of " + server);
+  auto asking = services.federation_call(std::move(server), method == verb::post ? "POST" : "GET", std::move(uri),
+                                         std::move(body));
+  co_return http::Response::json(co_await std::move(asking));
 }
 
 }  // namespace
@@ -182,34 +229,35 @@ void register_directory_routes(http::Router& router, ClientServices& services) {
                       return http::Response::json(json::object{});
                     });
 
-  router.add_client(verb::get, "/publicRooms", http::Auth::optional, [&services](http::Request& request) {
-    std::optional<std::int64_t> limit;
-    if (auto text = request.query_param("limit")) {
-      try {
-        limit = std::stoll(*text);
-      } catch (const std::exception&) {
-        throw invalid_param("limit must be an integer");
-      }
-    }
-    auto since = request.query_param("since");
-    return public_rooms(services, parse_limit(limit), since ? parse_offset(*since) : 0, "", std::nullopt);
-  });
-  router.add_client(verb::post, "/publicRooms", http::Auth::required, [&services](http::Request& request) {
-    auto body = request.json_body();
-    auto since = optional_string(body, "since");
-    std::string term;
-    std::optional<std::vector<std::string>> room_types;
-    if (const auto* filter = optional_object(body, "filter")) {
-      term = optional_string(*filter, "generic_search_term").value_or("");
-      if (const auto* types = filter->if_contains("room_types"); types && types->is_array()) {
-        room_types.emplace();
-        for (const auto& type : types->as_array())
-          room_types->push_back(type.is_string() ? std::string(type.as_string()) : std::string{});
-      }
-    }
-    return public_rooms(services, parse_limit(optional_int(body, "limit")), since ? parse_offset(*since) : 0, term,
-                        room_types);
-  });
+  // ?server= another server: its directory, asked over federation (GET or POST
+  // /_matrix/federation/v1/publicRooms).
+  router.add_client_async(verb::get, "/publicRooms", http::Auth::optional,
+                          [&services](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                            auto query = public_rooms_query_of_params(request.query_param("limit"),
+                                                                      request.query_param("since"));
+                            auto server = request.query_param("server");
+                            if (server && *server != services.config.server_name) {
+                              std::string uri = "/_matrix/federation/v1/publicRooms?limit=" + std::to_string(query.limit);
+                              if (auto since = request.query_param("since")) uri += "&since=" + encode_query_value(*since);
+                              auto asking = remote_public_rooms(services, *server, verb::get, uri, std::nullopt);
+                              co_return co_await std::move(asking);
+                            }
+                            auto listing = [&] { return list_public_rooms(services, query); };
+                            co_return http::Response::json(co_await http::run_blocking(services.blocking_pool, listing));
+                          });
+  router.add_client_async(verb::post, "/publicRooms", http::Auth::required,
+                          [&services](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                            auto body = request.json_body();
+                            auto query = public_rooms_query_of_body(body);
+                            auto server = request.query_param("server");
+                            if (server && *server != services.config.server_name) {
+                              auto asking = remote_public_rooms(services, *server, verb::post,
+                                                                "/_matrix/federation/v1/publicRooms", std::move(body));
+                              co_return co_await std::move(asking);
+                            }
+                            auto listing = [&] { return list_public_rooms(services, query); };
+                            co_return http::Response::json(co_await http::run_blocking(services.blocking_pool, listing));
+                          });
 }
 
 }  // namespace domovoy

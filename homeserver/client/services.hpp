@@ -96,6 +96,12 @@ struct ClientServices {
   // A local user's devices changed (tell_device_change): for the servers sharing a room.
   std::function<void(const std::string& user_id, const std::vector<std::string>& device_ids, bool deleted,
                      std::uint64_t stream)> federation_device_change = {};
+  // Any other federation request a client's request needs (publicRooms, hierarchy): `method`
+  // ("GET" or "POST") `uri` (path and query, percent-encoded) of `destination`, answered with
+  // its JSON object, or the ApiError to tell the client. Unset without federation.
+  using FederationCall = std::function<boost::asio::awaitable<boost::json::object>(
+      std::string destination, std::string method, std::string uri, std::optional<boost::json::object> body)>;
+  FederationCall federation_call = {};
   // A local user's typing or receipt as a federation EDU, for the other servers in the room.
   std::function<void(const std::string& room_id, boost::json::object edu)> federation_edu = {};
 

@@ -15,6 +15,7 @@ import unittest
 from urllib.parse import quote
 
 import base64
+import json
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -123,6 +124,31 @@ class TestFederationQueries(FederatedTestCase):
         self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
         status, body = await self.signed_get("msk", uri)
         self.assertEqual(status, 200, "still serving after the forgeries")
+
+    async def test_public_rooms_of_another_server(self):
+        alice = await self.user_on("msk")
+        name = unique("Двор на Тверской")
+        created = await alice.room_create(name=name, topic="Соседи по двору", preset=None)
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/directory/list/room/{quote(created.room_id)}",
+                                    {"visibility": "public"})
+        self.assertEqual(status, 200)
+        bob = await self.user_on("spb")
+        msk = self.servers["msk"].server_name
+        status, body = await self.get(bob, f"/_matrix/client/v3/publicRooms?server={quote(msk)}&limit=50")
+        self.assertEqual(status, 200, body)
+        listed = {room["room_id"]: room for room in body["chunk"]}
+        self.assertIn(created.room_id, listed)
+        self.assertEqual(listed[created.room_id]["name"], name)
+        # The filtered form, through POST.
+        resp = await bob.send("POST", f"/_matrix/client/v3/publicRooms?server={quote(msk)}",
+                              json.dumps({"limit": 10, "filter": {"generic_search_term": name}}),
+                              {"Authorization": f"Bearer {bob.access_token}", "Content-Type": "application/json"})
+        body = await resp.json()
+        self.assertEqual((resp.status, [room["room_id"] for room in body["chunk"]]), (200, [created.room_id]), body)
+        # omsk does not federate with msk.
+        carol = await self.user_on("omsk")
+        status, body = await self.get(carol, f"/_matrix/client/v3/publicRooms?server={quote(msk)}")
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
 
     async def test_notary_answers_keys_signed_by_the_server_and_by_itself(self):
         msk, spb = self.servers["msk"], self.servers["spb"]
