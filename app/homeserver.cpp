@@ -393,6 +393,11 @@ struct Homeserver::Parts {
       services.federation_edu = [this](const std::string& room_id, boost::json::object edu) {
         federation_sender->send_edu(rooms.joined_servers(room_id), std::move(edu));
       };
+      services.federation_knock = [this](std::string room_id, std::vector<std::string> servers, std::string user_id,
+                                         boost::json::object content) {
+        return federation_membership->knock_remote(std::move(room_id), std::move(servers), std::move(user_id),
+                                                   std::move(content));
+      };
       services.federation_join = [this](std::string room_id, std::vector<std::string> servers, std::string user_id,
                                         boost::json::object content) {
         return federation_membership->join_remote(std::move(room_id), std::move(servers), std::move(user_id),

@@ -104,6 +104,32 @@ void MembershipApi::register_routes(http::Router& router, RequestAuthenticator& 
                      request.origin = co_await authenticator.authenticate(request);
                      co_return co_await send_leave(request);
                    });
+  add_federation_route(
+      router, authenticator, blocking_pool_, verb::get, "/_matrix/federation/v1/make_knock/{roomId}/{userId}",
+      [this](http::Request& request) {
+        const auto& room_id = request.path_params[0];
+        const auto& user_id = request.path_params[1];
+        if (!is_valid_user_id(user_id) || server_name_of(user_id) != request.origin)
+          throw forbidden("The user is not of the requesting server");
+        const auto* version = rooms_.room_version(room_id);
+        if (!version) throw not_found("Unknown room " + room_id);
+        require_acl(rooms_, room_id, request.origin);
+        auto supported = request.query_params("ver");
+        if (std::find(supported.begin(), supported.end(), version->id) == supported.end())
+          throw ApiError(400, "M_INCOMPATIBLE_ROOM_VERSION", "The room's version is not one the server supports",
+                         json::object{{"room_version", version->id}});
+        auto join_rules = rooms_.state_event(rooms_.current_state(room_id), "m.room.join_rules", "");
+        const auto* rule = join_rules ? join_rules->content().if_contains("join_rule") : nullptr;
+        if (!rule || !rule->is_string() || (rule->as_string() != "knock" && rule->as_string() != "knock_restricted"))
+          throw forbidden("The room does not take knocks");
+        auto event = rooms_.membership_template(room_id, user_id, "knock");
+        return http::Response::json(json::object{{"room_version", version->id}, {"event", std::move(event)}});
+      });
+  router.add_async(verb::put, "/_matrix/federation/v1/send_knock/{roomId}/{eventId}", http::Auth::none,
+                   [this, &authenticator](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                     request.origin = co_await authenticator.authenticate(request);
+                     co_return co_await send_knock(request);
+                   });
   router.add_async(verb::put, "/_matrix/federation/v2/invite/{roomId}/{eventId}", http::Auth::none,
                    [this, &authenticator](http::Request& request) -> boost::asio::awaitable<http::Response> {
                      request.origin = co_await authenticator.authenticate(request);
@@ -149,6 +175,91 @@ boost::asio::awaitable<http::Response> MembershipApi::send_leave(http::Request& 
     return http::Response::json(json::object{});
   };
   co_return co_await http::run_blocking(blocking_pool_, accept);
+}
+
+boost::asio::awaitable<http::Response> MembershipApi::send_knock(http::Request& request) {
+  const auto& room_id = request.path_params[0];
+  auto receiving = received_membership(request, "knock");
+  auto received = co_await std::move(receiving);
+  std::shared_ptr<Event> knock = received.first;  // named: captured below (clang 14)
+  knock->relay = true;
+  auto accept = [&]() -> http::Response {
+    require_acl(rooms_, room_id, request.origin);
+    auto result = rooms_.accept_remote_event(room_id, knock);
+    using Outcome = RoomEngine::RemoteOutcome;
+    if (result.outcome != Outcome::accepted && result.outcome != Outcome::already_known)
+      throw forbidden("The knock is not allowed: " + result.reason);
+    return http::Response::json(json::object{{"knock_room_state", stripped_state(room_id, knock->sender)}});
+  };
+  co_return co_await http::run_blocking(blocking_pool_, accept);
+}
+
+json::array MembershipApi::stripped_state(const std::string& room_id, const std::string& member) const {
+  json::array stripped;
+  auto state = rooms_.current_state(room_id);
+  for (auto type : {"m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
+                    "m.room.encryption", "m.room.topic"})
+    if (auto event = rooms_.state_event(state, type, "")) {
+      json::object entry{{"type", event->type}, {"state_key", *event->state_key}, {"sender", event->sender},
+                         {"content", event->content()}};
+      stripped.push_back(std::move(entry));
+    }
+  if (auto own = rooms_.state_event(state, "m.room.member", member))
+    stripped.push_back(json::object{{"type", own->type}, {"state_key", member}, {"sender", own->sender},
+                                    {"content", own->content()}});
+  return stripped;
+}
+
+boost::asio::awaitable<void> MembershipApi::knock_remote(std::string room_id, std::vector<std::string> servers,
+                                                         std::string user_id, json::object content) {
+  std::string last_error = "no server to knock through";
+  unsigned last_status = 404;
+  std::string last_errcode = "M_NOT_FOUND";
+  for (const auto& server : servers) {
+    if (server == identity_.server_name) continue;
+    FederationRequest make;
+    make.destination = server;
+    make.uri = make_uri("knock", room_id, user_id);
+    auto made = co_await client_.request(make);
+    if (!made.success() || !made.body.is_object()) {
+      last_error = made.ok() ? server + " refused make_knock (" + made.errcode() + ")" : made.message;
+      bool refused = made.ok() && made.status >= 400 && made.status < 500 && !made.errcode().empty();
+      last_status = refused ? made.status : 502;
+      last_errcode = refused ? made.errcode() : "M_UNKNOWN";
+      continue;
+    }
+    std::string why;
+    auto filled = fill_template(made.body.as_object(), room_id, user_id, "knock", content, why);
+    if (!filled) {
+      last_error = server + " answered make_knock with " + why;
+      last_status = 502, last_errcode = "M_UNKNOWN";
+      continue;
+    }
+    FederationRequest send;
+    send.destination = server;
+    send.method = verb::put;
+    send.uri = "/_matrix/federation/v1/send_knock/" + encode(room_id) + "/" + encode(filled->event_id);
+    send.body = filled->pdu;
+    auto sent = co_await client_.request(send);
+    if (!sent.success() || !sent.body.is_object()) {
+      last_error = sent.ok() ? server + " refused send_knock (" + sent.errcode() + ")" : sent.message;
+      bool refused = sent.ok() && sent.status >= 400 && sent.status < 500 && !sent.errcode().empty();
+      last_status = refused ? sent.status : 502;
+      last_errcode = refused ? sent.errcode() : "M_UNKNOWN";
+      continue;
+    }
+    json::array knock_state;
+    if (const auto* state = sent.body.as_object().if_contains("knock_room_state"); state && state->is_array())
+      for (const auto& entry : state->as_array())
+        if (entry.is_object() && knock_state.size() < 50) knock_state.push_back(entry);
+    auto keep = [&] {
+      auto knock = Event::from_pdu(filled->pdu, filled->event_id, room_id);
+      rooms_.store_remote_membership(knock, std::move(knock_state));
+    };
+    co_await http::run_blocking(blocking_pool_, keep);
+    co_return;
+  }
+  throw ApiError(last_status, last_errcode, "Cannot knock: " + last_error);
 }
 
 boost::asio::awaitable<void> MembershipApi::leave_remote(std::string room_id, std::string user_id, json::object content) {
@@ -237,22 +348,8 @@ boost::asio::awaitable<void> MembershipApi::invite_remote(std::string room_id, s
   auto prepare = [&] { return room_service_.prepare_remote_invite(room_id, sender, target, content); };
   auto invite = co_await http::run_blocking(blocking_pool_, prepare);
   const auto* version = rooms_.room_version(room_id);
-  auto stripped_state = [&] {
-    json::array stripped;
-    auto state = rooms_.current_state(room_id);
-    for (auto type : {"m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
-                      "m.room.encryption", "m.room.topic"})
-      if (auto event = rooms_.state_event(state, type, "")) {
-        json::object entry{{"type", event->type}, {"state_key", *event->state_key}, {"sender", event->sender},
-                           {"content", event->content()}};
-        stripped.push_back(std::move(entry));
-      }
-    if (auto inviter = rooms_.state_event(state, "m.room.member", sender))
-      stripped.push_back(json::object{{"type", inviter->type}, {"state_key", sender}, {"sender", sender},
-                                      {"content", inviter->content()}});
-    return stripped;
-  };
-  auto stripped = co_await http::run_blocking(blocking_pool_, stripped_state);
+  auto stripped_state_of = [&] { return stripped_state(room_id, sender); };
+  auto stripped = co_await http::run_blocking(blocking_pool_, stripped_state_of);
   FederationRequest request;
   request.destination = std::string(server_name_of(target));
   request.method = verb::put;

@@ -42,6 +42,12 @@ class MembershipApi {
   boost::asio::awaitable<void> invite_remote(std::string room_id, std::string sender, std::string target,
                                              boost::json::object content);
 
+  // Knocks `user_id` on a room of another server, through the first of `servers` that lets it
+  // (make_knock, send_knock); the knock is kept with the room's stripped state, shown in /sync's
+  // rooms.knock. Throws ApiError (403 when the room refuses, 404 when no server knows it).
+  boost::asio::awaitable<void> knock_remote(std::string room_id, std::vector<std::string> servers, std::string user_id,
+                                            boost::json::object content);
+
   // Refuses an invite into a room of another server that this server is not in (make_leave,
   // send_leave through the inviter's server). Throws ApiError (403 without such an invite).
   boost::asio::awaitable<void> leave_remote(std::string room_id, std::string user_id, boost::json::object content);
@@ -62,6 +68,9 @@ class MembershipApi {
       http::Request& request, std::string membership);
   boost::asio::awaitable<http::Response> send_join(http::Request& request);
   boost::asio::awaitable<http::Response> send_leave(http::Request& request);
+  boost::asio::awaitable<http::Response> send_knock(http::Request& request);
+  // What a knocker or an invitee may see of a room before joining (the spec's stripped state).
+  boost::json::array stripped_state(const std::string& room_id, const std::string& member) const;
   boost::asio::awaitable<http::Response> receive_invite(http::Request& request);
 
   RoomEngine& rooms_;

@@ -14,8 +14,15 @@ namespace {
 
 // Joins a room of this server, or one that lives on others (through the servers the client
 // names with `via` / `server_name`, the alias's server, or the room id's).
-boost::asio::awaitable<http::Response> join_room(ClientServices& services, http::Request& request, std::string target) {
-  auto body = request.optional_json_body();
+// The room a join or knock names (an id, or an alias, resolved over federation when it is another
+// server's) and the servers that may know the way in (via, server_name, the alias's servers).
+struct MembershipTarget {
+  std::string room_id;
+  std::vector<std::string> servers;
+};
+
+boost::asio::awaitable<MembershipTarget> resolve_membership_target(ClientServices& services, http::Request& request,
+                                                                   std::string target) {
   std::vector<std::string> servers;
   for (const char* name : {"via", "server_name"})
     for (auto& server : request.query_params(name))
@@ -42,13 +49,27 @@ boost::asio::awaitable<http::Response> join_room(ClientServices& services, http:
   } else if (!is_valid_room_id(room_id)) {
     throw invalid_param("Invalid room id or alias");
   }
+  co_return MembershipTarget{std::move(room_id), std::move(servers)};
+}
+
+// Whether a room is to be joined or knocked on here: someone of this server is joined to it, or
+// there is no other server to ask.
+bool is_local_room(ClientServices& services, const std::string& room_id, const std::vector<std::string>& servers) {
+  if (!services.rooms.room_exists(room_id)) return false;
+  for (const auto& member : services.rooms.joined_members(room_id))
+    if (server_name_of(member) == services.config.server_name) return true;
+  return servers.empty() && services.rooms.joined_servers(room_id).empty();
+}
+
+boost::asio::awaitable<http::Response> join_room(ClientServices& services, http::Request& request, std::string target) {
+  auto body = request.optional_json_body();
+  auto resolving = resolve_membership_target(services, request, std::move(target));
+  auto resolved = co_await std::move(resolving);
+  // References, not structured bindings: lambdas below capture them (clang 14 refuses bindings).
+  auto& room_id = resolved.room_id;
+  auto& servers = resolved.servers;
   // Joined here already by someone of this server, or no federation to ask: the local room.
-  auto is_local = [&] {
-    if (!services.rooms.room_exists(room_id)) return false;
-    for (const auto& member : services.rooms.joined_members(room_id))
-      if (server_name_of(member) == services.config.server_name) return true;
-    return servers.empty() && services.rooms.joined_servers(room_id).empty();
-  };
+  auto is_local = [&] { return is_local_room(services, room_id, servers); };
   auto content_of = [&] { return own_member_content(services, request.user_id, "join", body); };
   bool local = true;
   if (services.federation_join) local = co_await http::run_blocking(services.blocking_pool, is_local);
@@ -133,15 +154,34 @@ StatePtr member_state_for(ClientServices& services, const std::string& room_id, 
 void register_membership_routes(http::Router& router, ClientServices& services) {
   // Knocking (knocking.yaml): asks to be let in; the room's join rule must be knock or
   // knock_restricted, which the auth rules check.
-  router.add_client(verb::post, "/knock/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
-    auto body = request.optional_json_body();
-    auto room_id = resolve_room_id_or_alias(services, request.path_params[0]);
-    require_room(services, room_id);
-    auto content = own_member_content(services, request.user_id, "knock", body);
-    if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
-    services.room_service.change_membership(room_id, request.user_id, request.user_id, std::move(content));
-    return http::Response::json(json::object{{"room_id", room_id}});
-  });
+  // A room of another server is knocked on through it (make_knock, send_knock).
+  router.add_client_async(
+      verb::post, "/knock/{roomIdOrAlias}", http::Auth::required,
+      [&services](http::Request& request) -> boost::asio::awaitable<http::Response> {
+        auto body = request.optional_json_body();
+        auto resolving = resolve_membership_target(services, request, request.path_params[0]);
+        auto target = co_await std::move(resolving);
+        const auto& room_id = target.room_id;
+        auto prepare = [&] {
+          auto content = own_member_content(services, request.user_id, "knock", body);
+          if (auto reason = optional_string(body, "reason")) content["reason"] = *reason;
+          return std::pair{content, !services.federation_knock || is_local_room(services, room_id, target.servers)};
+        };
+        auto prepared = co_await http::run_blocking(services.blocking_pool, prepare);
+        auto& content = prepared.first;
+        bool local = prepared.second;
+        if (local) {
+          auto knock = [&] {
+            require_room(services, room_id);
+            services.room_service.change_membership(room_id, request.user_id, request.user_id, content);
+          };
+          co_await http::run_blocking(services.blocking_pool, knock);
+        } else {
+          auto knocking = services.federation_knock(room_id, target.servers, request.user_id, content);
+          co_await std::move(knocking);
+        }
+        co_return http::Response::json(json::object{{"room_id", room_id}});
+      });
   router.add_client_async(verb::post, "/join/{roomIdOrAlias}", http::Auth::required, [&services](http::Request& request) {
     return join_room(services, request, request.path_params[0]);
   });

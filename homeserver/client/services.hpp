@@ -77,6 +77,11 @@ struct ClientServices {
   using FederationJoin = std::function<boost::asio::awaitable<std::string>(
       std::string room_id, std::vector<std::string> servers, std::string user_id, boost::json::object content)>;
   FederationJoin federation_join = {};
+  // Knocks on a room this server is not in, through one of `servers` (make_knock, send_knock);
+  // throws the ApiError to tell the client. Unset without federation.
+  using FederationKnock = std::function<boost::asio::awaitable<void>(
+      std::string room_id, std::vector<std::string> servers, std::string user_id, boost::json::object content)>;
+  FederationKnock federation_knock = {};
   // Invites a user of another server (invite v2); throws the ApiError to tell the client.
   using FederationInvite = std::function<boost::asio::awaitable<void>(std::string room_id, std::string sender,
                                                                       std::string target, boost::json::object content)>;

@@ -121,6 +121,45 @@ class TestFederatedRooms(FederatedTestCase):
             return False
         await self.synced_until(bob, lambda r: read_by(r, alice.user_id, sent.event_id), "alice's receipt on spb")
 
+    async def test_knock_on_a_room_of_another_server_then_let_in(self):
+        alice = await self.user_on("msk")
+        created = await alice.room_create(name="Совет дома", preset=None)
+        room_id = created.room_id
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.join_rules/",
+                                    {"join_rule": "knock"})
+        self.assertEqual(status, 200)
+        bob = await self.user_on("spb")
+        via = quote(self.servers["msk"].server_name)
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/knock/{quote(room_id)}?server_name={via}",
+                                       {"reason": "Я из 12-й квартиры"})
+        self.assertEqual((status, body.get("room_id")), (200, room_id), body)
+        # Bob's server keeps the knock with what the room showed of itself.
+        status, sync = await self.call(bob, "GET", "/_matrix/client/v3/sync?timeout=0")
+        knock_state = sync["rooms"]["knock"][room_id]["knock_state"]["events"]
+        self.assertIn(("m.room.name", "Совет дома"),
+                      [(e["type"], e["content"].get("name")) for e in knock_state if e["type"] == "m.room.name"])
+        self.assertIn(("m.room.member", bob.user_id, "knock"),
+                      [(e["type"], e["state_key"], e["content"].get("membership")) for e in knock_state
+                       if e["type"] == "m.room.member"])
+        # Alice's server has it as bob's membership, with his reason.
+        status, member = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/"
+                                                       f"m.room.member/{quote(bob.user_id)}")
+        self.assertEqual((status, member.get("membership"), member.get("reason")), (200, "knock", "Я из 12-й квартиры"))
+        # Let in: an invite, then bob joins.
+        status, body = await self.call(alice, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/invite",
+                                       {"user_id": bob.user_id})
+        self.assertEqual(status, 200, body)
+        await self.synced_until(bob, lambda r: room_id in r.rooms.invite, "the invite on spb")
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room_id)}?server_name={via}", {})
+        self.assertEqual(status, 200, body)
+        status, members = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members")
+        self.assertIn(bob.user_id, members["joined"])
+
+        # A room that takes no knocks refuses one.
+        other = await alice.room_create(preset=None)
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/knock/{quote(other.room_id)}?server_name={via}", {})
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+
     async def test_presence_crosses_servers_to_room_mates(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(preset=None)
