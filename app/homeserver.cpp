@@ -13,6 +13,7 @@
 #include "federation/federation_policy.hpp"
 #include "federation/federation_list.hpp"
 #include "federation/key_fetcher.hpp"
+#include "federation/media_api.hpp"
 #include "federation/notary.hpp"
 #include "federation/e2ee_api.hpp"
 #include "federation/edu_receiver.hpp"
@@ -334,6 +335,10 @@ struct Homeserver::Parts {
           });
       federation_membership->register_routes(federation_router, *federation_auth);
       federation::register_e2ee_routes(federation_router, *federation_auth, blocking_pool, services);
+      federation::register_media_routes(federation_router, *federation_auth, blocking_pool, media);
+      services.federation_media = [this](std::string server_name, std::string media_id) {
+        return federation::fetch_remote_media(*federation_client, std::move(server_name), std::move(media_id));
+      };
       device_list_updates = std::make_unique<federation::DeviceListUpdates>(services);
       edu_receiver = std::make_unique<federation::EduReceiver>(services);
       federation_receiver = std::make_unique<federation::TransactionReceiver>(

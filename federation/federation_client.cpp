@@ -94,8 +94,10 @@ boost::asio::awaitable<FederationResponse> FederationClient::request(const Feder
   }
   result.status = response.status;
   boost::system::error_code ec;
+  if (auto type = response.headers.find("content-type"); type != response.headers.end()) result.content_type = type->second;
   auto body = boost::json::parse(response.body, ec);
   if (!ec) result.body = std::move(body);
+  else result.raw_body = std::move(response.body);
   co_return result;
 }
 

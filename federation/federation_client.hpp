@@ -37,6 +37,8 @@ struct FederationResponse {
   std::string message;      // why, when failure != none
   unsigned status = 0;
   boost::json::value body;  // null when the response is not JSON
+  std::string raw_body;     // the body as received, when it is not JSON (media)
+  std::string content_type;
 
   bool ok() const { return failure == Failure::none; }
   bool success() const { return ok() && status >= 200 && status < 300; }

@@ -11,6 +11,7 @@
 
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/clock.hpp"
 #include "homeserver/http/blocking.hpp"
 #include "homeserver/media/content_disposition.hpp"
@@ -68,9 +69,23 @@ std::int64_t int_param(const http::Request& request, const std::string& name, st
 boost::asio::awaitable<MediaRecord> wait_for_media(MediaContext& media, http::Request& request, bool legacy) {
   const auto& server_name = request.path_params[0];
   const auto& media_id = request.path_params[1];
-  if (server_name != media.services.config.server_name)
-    throw not_found("Media of other servers is not available without federation");
   if (!MediaStore::is_valid_media_id(media_id)) throw not_found("Unknown media");
+  if (server_name != media.services.config.server_name) {
+    // Another server's: from the cache, or fetched from it over federation and kept. The legacy
+    // unauthenticated endpoints never fetch (the spec's freeze covers other servers' media too).
+    if (legacy || !media.services.federation_media || !is_valid_server_name(server_name))
+      throw not_found("Unknown media");
+    auto cached = [&] { return media.store.find_remote(server_name, media_id); };
+    if (auto record = co_await http::run_blocking(media.services.blocking_pool, cached)) co_return *record;
+    auto fetching = media.services.federation_media(server_name, media_id);
+    auto fetched = co_await std::move(fetching);
+    if (fetched.bytes.size() > media.services.config.media.max_upload_bytes) throw too_large("The media is too large");
+    auto keep = [&] {
+      return media.store.store_remote(server_name, media_id, fetched.content_type, fetched.filename, fetched.bytes,
+                                      now_ms());
+    };
+    co_return co_await http::run_blocking(media.services.blocking_pool, keep);
+  }
   auto wait_ms = std::clamp<std::int64_t>(int_param(request, "timeout_ms", kDefaultWaitMs), 0, kMaxWaitMs);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   auto executor = co_await boost::asio::this_coro::executor;

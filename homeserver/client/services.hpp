@@ -107,6 +107,15 @@ struct ClientServices {
   using FederationCall = std::function<boost::asio::awaitable<boost::json::object>(
       std::string destination, std::string method, std::string uri, std::optional<boost::json::object> body)>;
   FederationCall federation_call = {};
+  // Media of another server (GET /_matrix/federation/v1/media/download): its content type,
+  // file name and bytes, or the ApiError to tell the client. Unset without federation.
+  struct RemoteMedia {
+    std::string content_type;
+    std::string filename;
+    std::string bytes;
+  };
+  using FederationMedia = std::function<boost::asio::awaitable<RemoteMedia>(std::string server_name, std::string media_id)>;
+  FederationMedia federation_media = {};
   // A local user's typing or receipt as a federation EDU, for the other servers in the room.
   std::function<void(const std::string& room_id, boost::json::object edu)> federation_edu = {};
 

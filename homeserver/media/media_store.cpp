@@ -282,6 +282,37 @@ std::optional<MediaRecord> MediaStore::find(const std::string& media_id) const {
   return parse_record(media_id, *stored);
 }
 
+namespace {
+// Never a local media id (those are letters, digits, '-' and '_'), so the two never meet.
+std::string remote_key(const std::string& server_name, const std::string& media_id) {
+  return "remote:" + server_name + "/" + media_id;
+}
+}  // namespace
+
+std::optional<MediaRecord> MediaStore::find_remote(const std::string& server_name, const std::string& media_id) const {
+  if (!is_valid_media_id(media_id)) return std::nullopt;
+  auto key = remote_key(server_name, media_id);
+  auto stored = database_.get(Table::mediaid_media, key);
+  if (!stored) return std::nullopt;
+  return parse_record(key, *stored);
+}
+
+MediaRecord MediaStore::store_remote(const std::string& server_name, const std::string& media_id,
+                                     const std::string& content_type, const std::string& filename,
+                                     std::string_view bytes, std::int64_t now_ms) {
+  MediaRecord record;
+  record.media_id = remote_key(server_name, media_id);
+  record.content_type = content_type;
+  record.filename = filename;
+  record.size = bytes.size();
+  record.created_ts = now_ms;
+  record.sha256 = store_file(bytes);  // the file is durable before its record is written
+  storage::WriteBatch batch;
+  put_record(batch, record);
+  database_.write(std::move(batch));
+  return record;
+}
+
 std::optional<std::string> MediaStore::read(const std::string& sha256) const {
   std::ifstream in(path_of(sha256), std::ios::binary);
   if (!in) return std::nullopt;

@@ -62,6 +62,11 @@ class MediaStore {
                         const std::string& filename, const std::string& spooled_path, std::int64_t now_ms);
 
   std::optional<MediaRecord> find(const std::string& media_id) const;
+  // Media of another server, as fetched over federation and kept here (its record's media_id is
+  // the cache's own key, under which its thumbnails are kept too; no user's quota counts it).
+  std::optional<MediaRecord> find_remote(const std::string& server_name, const std::string& media_id) const;
+  MediaRecord store_remote(const std::string& server_name, const std::string& media_id, const std::string& content_type,
+                           const std::string& filename, std::string_view bytes, std::int64_t now_ms);
   // The file's bytes; nullopt when the file is missing (never expected).
   std::optional<std::string> read(const std::string& sha256) const;
 

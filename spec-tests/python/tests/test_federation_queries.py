@@ -12,7 +12,7 @@ attacker would: each forgery is refused with 401 M_UNAUTHORIZED, a server outsid
 """
 
 import unittest
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import base64
 import json
@@ -149,6 +149,44 @@ class TestFederationQueries(FederatedTestCase):
         carol = await self.user_on("omsk")
         status, body = await self.get(carol, f"/_matrix/client/v3/publicRooms?server={quote(msk)}")
         self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+
+    async def test_media_of_another_server_through_the_own_server(self):
+        import io
+        from PIL import Image
+        alice = await self.user_on("msk")
+        picture = io.BytesIO()
+        Image.new("RGB", (640, 480), (200, 30, 30)).save(picture, "PNG")
+        data = picture.getvalue()
+        resp = await alice.send("POST", "/_matrix/media/v3/upload?filename=" + quote("двор.png"), data,
+                                {"Authorization": f"Bearer {alice.access_token}", "Content-Type": "image/png"})
+        self.assertEqual(resp.status, 200, await resp.text())
+        mxc = (await resp.json())["content_uri"]
+        server, media_id = mxc[len("mxc://"):].split("/", 1)
+        bob = await self.user_on("spb")
+        path = f"/_matrix/client/v1/media/download/{quote(server)}/{media_id}"
+        for attempt in ("fetched over federation", "from spb's cache"):
+            resp = await bob.send("GET", path, headers={"Authorization": f"Bearer {bob.access_token}"})
+            self.assertEqual(resp.status, 200, attempt)
+            self.assertEqual(await resp.read(), data, attempt)
+            self.assertEqual(resp.headers["Content-Type"], "image/png")
+            self.assertIn("двор.png", unquote(resp.headers.get("Content-Disposition", "")), attempt)
+        resp = await bob.send("GET", f"/_matrix/client/v1/media/thumbnail/{quote(server)}/{media_id}"
+                                     "?width=64&height=64&method=scale",
+                              headers={"Authorization": f"Bearer {bob.access_token}"})
+        self.assertEqual(resp.status, 200)
+        thumbnail = Image.open(io.BytesIO(await resp.read()))
+        self.assertLess(max(thumbnail.size), 640, "made on spb from the fetched original")
+        # Unknown media, and a server this one does not federate with.
+        resp = await bob.send("GET", f"/_matrix/client/v1/media/download/{quote(server)}/nosuchmedia",
+                              headers={"Authorization": f"Bearer {bob.access_token}"})
+        self.assertEqual(resp.status, 404)
+        carol = await self.user_on("omsk")
+        resp = await carol.send("GET", path, headers={"Authorization": f"Bearer {carol.access_token}"})
+        self.assertEqual(resp.status, 403)
+        # The federation endpoint itself answers in the spec's multipart form.
+        uri = f"/_matrix/federation/v1/media/download/{media_id}"
+        status, _ = await self.signed_get("msk", uri)
+        self.assertEqual(status, 200)
 
     async def test_notary_answers_keys_signed_by_the_server_and_by_itself(self):
         msk, spb = self.servers["msk"], self.servers["spb"]
