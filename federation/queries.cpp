@@ -3,6 +3,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "homeserver/client/hierarchy.hpp"
 #include "homeserver/client/public_rooms.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
@@ -14,6 +15,14 @@ using boost::beast::http::verb;
 
 void register_query_routes(http::Router& router, RequestAuthenticator& authenticator,
                            boost::asio::thread_pool& blocking_pool, ClientServices& services) {
+  add_federation_route(router, authenticator, blocking_pool, verb::get, "/_matrix/federation/v1/hierarchy/{roomId}",
+                       [&services](http::Request& request) {
+                         auto suggested = request.query_param("suggested_only").value_or("false");
+                         if (suggested != "true" && suggested != "false")
+                           throw invalid_param("suggested_only must be true or false");
+                         return http::Response::json(federation_hierarchy(services, request.path_params.at(0),
+                                                                          request.origin, suggested == "true"));
+                       });
   // The published directory, as local clients see it (server-server-api "Public Room Directory").
   add_federation_route(router, authenticator, blocking_pool, verb::get, "/_matrix/federation/v1/publicRooms",
                        [&services](http::Request& request) {

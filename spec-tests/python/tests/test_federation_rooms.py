@@ -160,6 +160,34 @@ class TestFederatedRooms(FederatedTestCase):
         status, body = await self.call(bob, "POST", f"/_matrix/client/v3/knock/{quote(other.room_id)}?server_name={via}", {})
         self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
 
+    async def test_space_hierarchy_with_rooms_of_another_server(self):
+        alice = await self.user_on("msk")
+        msk = self.servers["msk"].server_name
+        space = (await alice.room_create(name="Дом на Тверской", space=True, preset=None)).room_id
+        yard = (await alice.room_create(name="Двор", preset=None)).room_id
+        board = (await alice.room_create(name="Правление", preset=None)).room_id  # invite only
+        for room in (space, yard):
+            status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.join_rules/",
+                                        {"join_rule": "public"})
+            self.assertEqual(status, 200)
+        for child in (yard, board):
+            status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(space)}/state/m.space.child/"
+                                                      f"{quote(child)}", {"via": [msk], "suggested": child == yard})
+            self.assertEqual(status, 200)
+        bob = await self.user_on("spb")
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(space)}?server_name={quote(msk)}", {})
+        self.assertEqual(status, 200, body)
+        # spb is in the space but in none of its rooms: it asks msk for them.
+        status, body = await self.call(bob, "GET", f"/_matrix/client/v1/rooms/{quote(space)}/hierarchy")
+        self.assertEqual(status, 200, body)
+        names = {room["room_id"]: room.get("name") for room in body["rooms"]}
+        self.assertEqual(names.get(space), "Дом на Тверской")
+        self.assertEqual(names.get(yard), "Двор", body)
+        self.assertNotIn(board, names, "an invite-only room stays hidden from other servers")
+        status, body = await self.call(bob, "GET", f"/_matrix/client/v1/rooms/{quote(space)}/hierarchy?suggested_only=true")
+        self.assertEqual(status, 200, body)
+        self.assertIn(yard, [room["room_id"] for room in body["rooms"]])
+
     async def test_presence_crosses_servers_to_room_mates(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(preset=None)
