@@ -522,6 +522,10 @@ class SyncBuilder {
       state = state_section(record.room_id, events, record.stream, !since() || request_.full_state, since_stream());
     json::array timeline_json;
     for (const auto& event : events) timeline_json.push_back(format(*event));
+    // A refused invite into a room of another server: the room is not here, only the leave that
+    // refused it, which clients need to drop the invite.
+    if (events.empty() && !services_.rooms.room_exists(record.room_id) && (!since() || record.stream > since_stream()))
+      if (auto leave = services_.rooms.get_event(record.event_id)) timeline_json.push_back(format(*leave));
     return {{"timeline", json::object{{"events", std::move(timeline_json)},
                                       {"limited", limited},
                                       {"prev_batch", stream_token(prev)}}},

@@ -245,9 +245,9 @@ export async function until(probe, what, { timeoutMs = 30000, intervalMs = 50 } 
 
 /**
  * A matrix-js-sdk client of a fresh user on `server`, started (startClient) and past its first
- * sync. Every event the SDK emits (timeline, state, ephemeral, invite state) is kept in
- * `client.seen` as { roomId, type, sender, stateKey, eventId, content } so tests can poll for
- * what arrived without racing listeners. Returns { user, client, seen }.
+ * sync. Every event the SDK emits (timeline, state, invite state; receipts and typing with the
+ * room they came in) is kept in `seen` as { roomId, type, sender, stateKey, eventId, content }
+ * so tests can poll for what arrived without racing listeners. Returns { user, client, seen }.
  */
 export async function startSdkUser(server, { displayName } = {}) {
   const sdk = await loadSdk();
@@ -263,6 +263,13 @@ export async function startSdkUser(server, { displayName } = {}) {
       eventId: event.getId(),
       content: event.getContent(),
     });
+  });
+  // Ephemeral events come without a room id (sync.yaml): kept with the room they were in.
+  client.on(sdk.RoomEvent.Receipt, (event, room) => {
+    seen.push({ roomId: room.roomId, type: event.getType(), content: event.getContent() });
+  });
+  client.on(sdk.RoomMemberEvent.Typing, (event, member) => {
+    seen.push({ roomId: member.roomId, type: event.getType(), content: event.getContent() });
   });
   let syncError;
   client.on(sdk.ClientEvent.Sync, (state, _prev, data) => {

@@ -370,5 +370,7 @@ test("three servers in one room of spb: the join of omsk that spb relays reaches
   const { alice, carol, roomId } = await threeServerRoom("Три города, вход");
   // joins-v2.yaml (send_join): the resident server sends the join to the room's other servers
   // (spb relays omsk's join to msk in its own transaction); nobody else speaks in between.
-  await membershipSeen(alice, roomId, carol.user.user_id, "join");
+  // Delivery takes well under a second here: 30 s is generous.
+  await until(() => membershipAt(alice, roomId, carol.user.user_id) === "join",
+    `omsk's join at msk (now ${membershipAt(alice, roomId, carol.user.user_id)})`, { timeoutMs: 30000 });
 });
