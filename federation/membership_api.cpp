@@ -152,6 +152,21 @@ boost::asio::awaitable<std::pair<std::shared_ptr<Event>, const RoomVersion*>> Me
     if (event->type != "m.room.member" || event->membership() != membership) throw PduError("not a " + membership);
     if (!event->state_key || *event->state_key != event->sender) throw PduError("the state_key is not the sender");
     if (server_name_of(event->sender) != request.origin) throw PduError("the sender is not of the requesting server");
+  } catch (const PduError& error) {
+    throw invalid_param("Invalid " + membership + " event: " + error.what());
+  }
+  // A restricted join one of this server's users is to authorise: this server decides whether the
+  // joiner meets the room's allow conditions, then adds the signature the join needs from it.
+  const auto& content = event->pdu.at("content").as_object();
+  if (const auto* via = content.if_contains("join_authorised_via_users_server");
+      membership == "join" && via && via->is_string() && server_name_of(via->as_string()) == identity_.server_name) {
+    auto sender = event->sender;
+    auto allowed = [&] { return rooms_.may_authorise_restricted_join(room_id, sender); };
+    if (!co_await http::run_blocking(blocking_pool_, allowed))
+      throw ApiError(403, "M_FORBIDDEN", "The joiner is in no room the join rules allow");
+    co_sign(event->pdu, *version, identity_);
+  }
+  try {
     co_await check_signatures_and_hash(keys_, event, *version);
   } catch (const PduError& error) {
     throw invalid_param("Invalid " + membership + " event: " + error.what());
@@ -387,15 +402,14 @@ boost::asio::awaitable<http::Response> MembershipApi::send_join(http::Request& r
   const auto& room_id = request.path_params[0];
   auto receiving = received_membership(request, "join");
   auto received = co_await std::move(receiving);
-  // Named, not bound: lambdas below capture them (clang 14 refuses structured bindings there).
+  // Named, not bound: a lambda below captures it (clang 14 refuses structured bindings there).
   std::shared_ptr<Event> join = received.first;
-  const RoomVersion* version = received.second;
-  // A restricted join one of this server's users authorised carries this server's signature too.
+  // A restricted join one of this server's users authorised carries this server's signature too
+  // (added by received_membership once the joiner was found to meet the allow conditions).
   const auto& content = join->pdu.at("content").as_object();
   bool authorised_here = false;
   if (const auto* via = content.if_contains("join_authorised_via_users_server"); via && via->is_string())
     authorised_here = server_name_of(via->as_string()) == identity_.server_name;
-  if (authorised_here) co_sign(join->pdu, *version, identity_);
   join->relay = true;
   auto accept = [&]() -> http::Response {
     require_acl(rooms_, room_id, request.origin);

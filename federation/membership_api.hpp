@@ -64,6 +64,8 @@ class MembershipApi {
                                       const boost::json::object& content, std::string& why) const;
   // A send_join / send_leave body: the member event of the requesting server's user, in the path's
   // room and id, signed; with the room's version. Throws ApiError (404, 400 M_INVALID_PARAM).
+  // A restricted join naming a user of this server as its authoriser is checked (the allow
+  // conditions) and co-signed here before its signatures are verified.
   boost::asio::awaitable<std::pair<std::shared_ptr<Event>, const RoomVersion*>> received_membership(
       http::Request& request, std::string membership);
   boost::asio::awaitable<http::Response> send_join(http::Request& request);

@@ -357,29 +357,39 @@ std::string RoomEngine::join_rule(const StatePtr& state) {
   return rule && rule->is_string() ? std::string(rule->as_string()) : "invite";
 }
 
+bool RoomEngine::meets_allow_conditions(const StatePtr& state, const std::string& user_id) {
+  // The allow conditions (client-server-api "Restricted rooms"): membership of a listed room,
+  // read from the membership index so that no other room's lock is taken while this one is held.
+  auto rules_event = state_event(state, "m.room.join_rules", "");
+  const auto* allow = rules_event ? rules_event->content().if_contains("allow") : nullptr;
+  if (!allow || !allow->is_array()) return false;
+  for (const auto& entry : allow->as_array()) {
+    if (!entry.is_object()) continue;
+    const auto* type = entry.as_object().if_contains("type");
+    const auto* allowed_room = entry.as_object().if_contains("room_id");
+    if (!type || !type->is_string() || type->as_string() != "m.room_membership") continue;
+    if (!allowed_room || !allowed_room->is_string()) continue;
+    auto record = membership_record(std::string(allowed_room->as_string()), user_id);
+    if (record && record->membership == "join") return true;
+  }
+  return false;
+}
+
+bool RoomEngine::may_authorise_restricted_join(const std::string& room_id, const std::string& user_id) {
+  auto state = current_state(room_id);
+  if (!state) return false;
+  auto rule = join_rule(state);
+  if (rule != "restricted" && rule != "knock_restricted") return false;
+  auto current = membership_in(state, user_id);
+  return current == "join" || current == "invite" || meets_allow_conditions(state, user_id);
+}
+
 void RoomEngine::authorise_restricted_join(const Room& room, EventDraft& join) {
   auto rule = join_rule(room.state);
   if (rule != "restricted" && rule != "knock_restricted") return;
   auto current = membership_in(room.state, join.sender);
   if (current == "join" || current == "invite" || current == "ban") return;  // the auth rules decide these
-  // The allow conditions (client-server-api "Restricted rooms"): membership of a listed room,
-  // read from the membership index so that no other room's lock is taken while this one is held.
-  bool satisfied = false;
-  auto rules_event = state_event(room.state, "m.room.join_rules", "");
-  if (const auto* allow = rules_event->content().if_contains("allow"); allow && allow->is_array()) {
-    for (const auto& entry : allow->as_array()) {
-      if (!entry.is_object()) continue;
-      const auto* type = entry.as_object().if_contains("type");
-      const auto* allowed_room = entry.as_object().if_contains("room_id");
-      if (!type || !type->is_string() || type->as_string() != "m.room_membership") continue;
-      if (!allowed_room || !allowed_room->is_string()) continue;
-      auto record = membership_record(std::string(allowed_room->as_string()), join.sender);
-      if (record && record->membership == "join") {
-        satisfied = true;
-        break;
-      }
-    }
-  }
+  bool satisfied = meets_allow_conditions(room.state, join.sender);
   if (!satisfied && rule == "knock_restricted") throw forbidden("You must knock or be invited to join this room");
   if (!satisfied) throw forbidden("You are not a member of a room that this room's join rules allow");
 

@@ -142,6 +142,12 @@ class RoomEngine {
   // (resolved from its prev_events, or `state_before` when the caller had to fetch it), and
   // against the room's current state: an event that fails only the latter is soft-failed, kept
   // out of the timeline and of the forward extremities. A rejected event is kept as rejected.
+  // Whether a join of `user_id` into this restricted room may be authorised by one of this
+  // server's users: the join rule is restricted (or knock_restricted) and the user is joined or
+  // invited already, or meets its allow conditions. Checked before this server co-signs a
+  // restricted join another server sends (send_join), never trusting the join's own claim.
+  bool may_authorise_restricted_join(const std::string& room_id, const std::string& user_id);
+
   // `sync` false: the write is durable at the next synced write of the database (its WAL is one
   // log), for the PDUs of one transaction, which is answered after a synced write of its own.
   RemoteResult accept_remote_event(const std::string& room_id, std::shared_ptr<Event> event,
@@ -240,6 +246,8 @@ class RoomEngine {
   std::string join_rule(const StatePtr& state);
   // For a local user joining a restricted room they are not invited to: checks the allow
   // conditions and names an authorising local user in the draft's content, or throws 403.
+  // Whether `user_id` is joined to one of the rooms the room's join rule allows.
+  bool meets_allow_conditions(const StatePtr& state, const std::string& user_id);
   void authorise_restricted_join(const Room& room, EventDraft& join);
   void cache_event(const EventPtr& event);
   void replace_cached_event(const EventPtr& event);

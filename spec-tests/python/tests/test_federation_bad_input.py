@@ -98,6 +98,33 @@ class TestFederationBadInput(FederatedTestCase):
         status, _ = await self.signed("GET", f"/_matrix/federation/v1/event/{quote(other_id)}")
         self.assertEqual(status, 404)
 
+    async def test_a_restricted_join_claiming_an_authoriser_is_not_co_signed(self):
+        alice = await self.user_on("msk")
+        space = (await alice.room_create(preset=None, space=True)).room_id
+        room = (await alice.room_create(preset=None, room_version="11")).room_id
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.join_rules/",
+                                    {"join_rule": "restricted", "allow": [{"type": "m.room_membership", "room_id": space}]})
+        self.assertEqual(status, 200)
+        user = f"@{unique('kzn')}:{self.fake.server_name}"
+        # make_join refuses one who is in no allowed room.
+        status, body = await self.signed("GET", f"/_matrix/federation/v1/make_join/{quote(room)}/{quote(user)}?ver=11")
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+        # A join built by hand, naming alice as its authoriser, is not co-signed either.
+        status, public = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room)}/state")
+        by_type = {(e["type"], e.get("state_key")): e["event_id"] for e in public}
+        event = {"type": "m.room.member", "room_id": room, "sender": user, "state_key": user,
+                 "content": {"membership": "join", "join_authorised_via_users_server": alice.user_id},
+                 "depth": 100, "prev_events": [by_type[("m.room.join_rules", "")]],
+                 "auth_events": [by_type[("m.room.create", "")], by_type[("m.room.power_levels", "")],
+                                 by_type[("m.room.join_rules", "")], by_type[("m.room.member", alice.user_id)]],
+                 "origin_server_ts": int(time.time() * 1000)}
+        event_id, signed = self.fake.sign_event(event)
+        status, body = await self.signed("PUT", f"/_matrix/federation/v2/send_join/{quote(room)}/{quote(event_id)}",
+                                         signed)
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+        status, members = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room)}/joined_members")
+        self.assertNotIn(user, members["joined"])
+
     async def test_a_transaction_of_51_pdus_is_refused_whole(self):
         alice, room_id = await self.joined_room()
         pdus = [self.fake.sign_event(self.event({"msgtype": "m.text", "body": f"много {i}"}))[1] for i in range(51)]

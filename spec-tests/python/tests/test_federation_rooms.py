@@ -188,6 +188,34 @@ class TestFederatedRooms(FederatedTestCase):
         self.assertEqual(status, 200, body)
         self.assertIn(yard, [room["room_id"] for room in body["rooms"]])
 
+    async def test_restricted_room_joined_through_a_space_of_another_server(self):
+        bob = await self.user_on("spb")
+        spb = self.servers["spb"].server_name
+        msk = self.servers["msk"].server_name
+        space = (await bob.room_create(name="Квартал", space=True, preset=None)).room_id
+        status, _ = await self.call(bob, "PUT", f"/_matrix/client/v3/rooms/{quote(space)}/state/m.room.join_rules/",
+                                    {"join_rule": "public"})
+        self.assertEqual(status, 200)
+        # alice of msk is in the space, so msk knows who its members are.
+        alice = await self.user_on("msk")
+        status, body = await self.call(alice, "POST", f"/_matrix/client/v3/join/{quote(space)}?server_name={quote(spb)}", {})
+        self.assertEqual(status, 200, body)
+        room = (await alice.room_create(name="Соседи квартала", preset=None, room_version="10")).room_id
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.join_rules/",
+                                    {"join_rule": "restricted", "allow": [{"type": "m.room_membership", "room_id": space}]})
+        self.assertEqual(status, 200)
+        # bob, a member of the space, joins the room of msk; msk authorises it with alice.
+        status, body = await self.call(bob, "POST", f"/_matrix/client/v3/join/{quote(room)}?server_name={quote(msk)}", {})
+        self.assertEqual((status, body.get("room_id")), (200, room), body)
+        status, member = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.member/"
+                                                       f"{quote(bob.user_id)}")
+        self.assertEqual((status, member.get("membership"), member.get("join_authorised_via_users_server")),
+                         (200, "join", alice.user_id))
+        # carol of spb is in no room the join rule allows.
+        carol = await self.user_on("spb")
+        status, body = await self.call(carol, "POST", f"/_matrix/client/v3/join/{quote(room)}?server_name={quote(msk)}", {})
+        self.assertEqual((status, body.get("errcode")), (403, "M_FORBIDDEN"), body)
+
     async def test_presence_crosses_servers_to_room_mates(self):
         alice = await self.user_on("msk")
         created = await alice.room_create(preset=None)
