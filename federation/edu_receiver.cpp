@@ -24,6 +24,10 @@ void EduReceiver::handle(const std::string& origin, const json::object& edu) {
     device_change(origin, content->as_object());
 }
 
+namespace {
+constexpr std::size_t kMaxToDeviceRecipients = 10'000;
+}  // namespace
+
 void EduReceiver::to_device(const std::string& origin, const json::object& content) {
   const auto* sender = content.if_contains("sender");
   const auto* type = content.if_contains("type");
@@ -45,6 +49,13 @@ void EduReceiver::to_device(const std::string& origin, const json::object& conte
       if (!message.is_object()) continue;
       for (const auto& known : user_devices)
         if (device == "*" || known.device_id == device) recipients.push_back({user_id, known.device_id, message.as_object()});
+    }
+    // One EDU may not make this server write without bound (a "*" for every user of a big
+    // server): what is past the cap is dropped, as an EDU may be.
+    if (recipients.size() > kMaxToDeviceRecipients) {
+      recipients.resize(kMaxToDeviceRecipients);
+      woken.push_back(user_id);
+      break;
     }
     woken.push_back(user_id);
   }

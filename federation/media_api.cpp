@@ -108,7 +108,12 @@ std::optional<ClientServices::RemoteMedia> parse_multipart_media(std::string_vie
   if (!metadata || !media || media->redirect) return std::nullopt;
   if (!ascii_lower(metadata->content_type).starts_with("application/json")) return std::nullopt;
   ClientServices::RemoteMedia result;
-  result.content_type = media->content_type.empty() ? "application/octet-stream" : media->content_type;
+  // The type is served again to local clients: one that is not a plain "type/subtype[; params]"
+  // of printable characters is taken as opaque bytes.
+  const auto& type = media->content_type;
+  bool plain_type = !type.empty() && type.size() <= 255 && type.find('/') != std::string::npos &&
+                    std::all_of(type.begin(), type.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+  result.content_type = plain_type ? type : "application/octet-stream";
   result.filename = disposition_filename(media->disposition);
   if (!is_acceptable_filename(result.filename)) result.filename.clear();
   result.bytes = std::string(media->body);

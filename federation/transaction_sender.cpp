@@ -25,6 +25,9 @@ using storage::Table;
 namespace {
 constexpr const char* kConsumer = "federation";
 constexpr std::size_t kStreamBatch = 200;
+// EDUs in one transaction, in bytes: with 50 PDUs of at most 64 KiB beside them, a transaction
+// stays well under the 8 MiB that servers (this one included) take in a /send body.
+constexpr std::size_t kMaxEduBytes = 4 * 1024 * 1024;
 
 std::string seq_key(const std::string& destination) { return storage::join_key({"seq", destination}); }
 std::string txn_key(const std::string& destination) { return storage::join_key({"txn", destination}); }
@@ -274,7 +277,10 @@ asio::awaitable<void> TransactionSender::deliver(Destination& destination) {
     json::array edus;
     {
       std::lock_guard lock(destination.edu_mutex);
+      std::size_t bytes = 0;
       while (!destination.edus.empty() && edus.size() < options_.max_edus) {
+        bytes += json::serialize(destination.edus.front()).size();
+        if (bytes > kMaxEduBytes && !edus.empty()) break;  // the next transaction's
         edus.push_back(std::move(destination.edus.front()));
         destination.edus.pop_front();
       }

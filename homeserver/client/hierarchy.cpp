@@ -28,6 +28,9 @@ namespace {
 constexpr std::int64_t kDefaultLimit = 50;
 constexpr std::int64_t kMaxLimit = 1000;
 constexpr std::size_t kMaxRoomsWalked = 5000;
+// Requests to other servers one walk may make: a space naming thousands of remote children, each
+// with a dozen `via` servers, must not make one client's request occupy the federation sender.
+constexpr std::size_t kMaxRemoteAsks = 50;
 
 struct Child {
   std::string room_id;
@@ -134,6 +137,26 @@ bool may_see(ClientServices& services, const std::string& room_id, const StatePt
   return false;
 }
 
+// Whether the user may see a room this server is not in, as another server's hierarchy answer
+// describes it: that server answered for this whole server (a room one of its users is in may be
+// in the answer), so its entry is judged again for the one user, as may_see judges local rooms.
+bool may_see_entry(ClientServices& services, const json::object& entry, const std::string& room_id,
+                   const std::string& user_id) {
+  if (auto record = services.rooms.membership_record(room_id, user_id))
+    if (record->membership == "join" || record->membership == "invite") return true;
+  const auto* join_rule = entry.if_contains("join_rule");
+  auto rule = join_rule && join_rule->is_string() ? std::string(join_rule->as_string()) : std::string("invite");
+  if (rule == "public" || rule == "knock" || rule == "knock_restricted") return true;
+  if (const auto* readable = entry.if_contains("world_readable"); readable && readable->is_bool() && readable->as_bool())
+    return true;
+  if (rule != "restricted") return false;
+  const auto* allowed = entry.if_contains("allowed_room_ids");
+  if (!allowed || !allowed->is_array()) return false;
+  for (const auto& id : allowed->as_array())
+    if (id.is_string() && services.rooms.is_joined(std::string(id.as_string()), user_id)) return true;
+  return false;
+}
+
 json::object room_entry(ClientServices& services, const std::string& room_id, const StatePtr& state,
                         const std::vector<Child>& children) {
   auto entry = room_summary_chunk(services, room_id);
@@ -229,6 +252,7 @@ boost::asio::awaitable<json::object> hierarchy(ClientServices& services, http::R
 
   // Entries other servers' answers gave for rooms not yet walked (their children).
   std::map<std::string, json::object> remote_entries;
+  std::size_t remote_asks = 0;
   json::array rooms;
   std::size_t index = 0;  // visible rooms met so far, in walk order
   bool more = false;
@@ -252,10 +276,13 @@ boost::asio::awaitable<json::object> hierarchy(ClientServices& services, http::R
     if (!visit) {
       // Another server's room: from an answer already had, or asked of a server its parent names.
       if (auto known = remote_entries.find(item.room_id); known != remote_entries.end()) {
-        visit = Visit{true, known->second, children_of_entry(known->second)};
+        visit = Visit{may_see_entry(services, known->second, item.room_id, request.user_id), known->second,
+                      children_of_entry(known->second)};
       } else if (services.federation_call) {
         for (const auto& server : item.via) {
           if (server == services.config.server_name) continue;
+          if (remote_asks == kMaxRemoteAsks) break;
+          ++remote_asks;
           try {
             auto asking = services.federation_call(server, "GET", "/_matrix/federation/v1/hierarchy/" +
                                                                      boost::urls::encode(item.room_id, boost::urls::unreserved_chars) +
@@ -271,7 +298,8 @@ boost::asio::awaitable<json::object> hierarchy(ClientServices& services, http::R
                 if (const auto* entry = child.if_object())
                   if (const auto* child_id = entry->if_contains("room_id"); child_id && child_id->is_string())
                     remote_entries.try_emplace(std::string(child_id->as_string()), *entry);
-            visit = Visit{true, room->as_object(), children_of_entry(room->as_object())};
+            visit = Visit{may_see_entry(services, room->as_object(), item.room_id, request.user_id), room->as_object(),
+                          children_of_entry(room->as_object())};
             break;
           } catch (const ApiError&) {
             // That server does not know the room or may not tell: the next one.

@@ -375,6 +375,21 @@ bool RoomEngine::meets_allow_conditions(const StatePtr& state, const std::string
   return false;
 }
 
+bool RoomEngine::knows_an_allowed_room(const StatePtr& state) {
+  auto rules_event = state_event(state, "m.room.join_rules", "");
+  const auto* allow = rules_event ? rules_event->content().if_contains("allow") : nullptr;
+  if (!allow || !allow->is_array()) return false;
+  for (const auto& entry : allow->as_array()) {
+    const auto* condition = entry.if_object();
+    const auto* allowed_room = condition ? condition->if_contains("room_id") : nullptr;
+    // A point read, not load_room: the allowed room's state is not needed, only that it is here.
+    if (allowed_room && allowed_room->is_string() &&
+        database_.get(Table::roomid_room, std::string(allowed_room->as_string())))
+      return true;
+  }
+  return false;
+}
+
 bool RoomEngine::may_authorise_restricted_join(const std::string& room_id, const std::string& user_id) {
   auto state = current_state(room_id);
   if (!state) return false;
@@ -384,12 +399,14 @@ bool RoomEngine::may_authorise_restricted_join(const std::string& room_id, const
   return current == "join" || current == "invite" || meets_allow_conditions(state, user_id);
 }
 
-void RoomEngine::authorise_restricted_join(const Room& room, EventDraft& join) {
+void RoomEngine::authorise_restricted_join(const Room& room, EventDraft& join, bool for_other_server) {
   auto rule = join_rule(room.state);
   if (rule != "restricted" && rule != "knock_restricted") return;
   auto current = membership_in(room.state, join.sender);
   if (current == "join" || current == "invite" || current == "ban") return;  // the auth rules decide these
   bool satisfied = meets_allow_conditions(room.state, join.sender);
+  if (!satisfied && for_other_server && !knows_an_allowed_room(room.state))
+    throw ApiError(400, "M_UNABLE_TO_AUTHORISE_JOIN", "This server knows none of the rooms the join rules allow");
   if (!satisfied && rule == "knock_restricted") throw forbidden("You must knock or be invited to join this room");
   if (!satisfied) throw forbidden("You are not a member of a room that this room's join rules allow");
 
@@ -419,7 +436,8 @@ void RoomEngine::authorise_restricted_join(const Room& room, EventDraft& join) {
       return;
     }
   }
-  throw ApiError(403, "M_UNABLE_TO_AUTHORISE_JOIN", "No member of this server may authorise the join");
+  if (for_other_server) throw ApiError(400, "M_UNABLE_TO_GRANT_JOIN", "No member of this server may authorise the join");
+  throw forbidden("No member of this server may authorise the join");
 }
 
 EventPtr RoomEngine::send(const std::string& room_id, const EventDraft& draft) {

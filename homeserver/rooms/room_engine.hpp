@@ -244,11 +244,16 @@ class RoomEngine {
   std::shared_ptr<Event> build_event(Room& room, const EventDraft& draft);
   bool is_local_self_join(const EventDraft& draft) const;
   std::string join_rule(const StatePtr& state);
-  // For a local user joining a restricted room they are not invited to: checks the allow
-  // conditions and names an authorising local user in the draft's content, or throws 403.
   // Whether `user_id` is joined to one of the rooms the room's join rule allows.
   bool meets_allow_conditions(const StatePtr& state, const std::string& user_id);
-  void authorise_restricted_join(const Room& room, EventDraft& join);
+  // Whether one of the rooms the room's join rule allows is a room this server has.
+  bool knows_an_allowed_room(const StatePtr& state);
+  // For a user joining a restricted room they are not invited to: checks the allow conditions
+  // and names an authorising local user in the draft's content, or throws 403. For another
+  // server's make_join (`for_other_server`), the failures another resident server might not
+  // have are make_join's 400s: M_UNABLE_TO_AUTHORISE_JOIN when this server knows none of the
+  // allowed rooms, M_UNABLE_TO_GRANT_JOIN when no local member may authorise.
+  void authorise_restricted_join(const Room& room, EventDraft& join, bool for_other_server = false);
   void cache_event(const EventPtr& event);
   void replace_cached_event(const EventPtr& event);
   // The event a redaction removes content from, updated, when the redaction may be applied.

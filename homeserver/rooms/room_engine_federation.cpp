@@ -102,7 +102,7 @@ json::object RoomEngine::membership_template(const std::string& room_id, const s
   if (!room) throw not_found("Unknown room " + room_id);
   std::lock_guard lock(room->mutex);
   EventDraft draft{"m.room.member", user_id, user_id, json::object{{"membership", membership}}, {}, {}, {}};
-  if (membership == "join") authorise_restricted_join(*room, draft);
+  if (membership == "join") authorise_restricted_join(*room, draft, true);
   auto event = build_event(*room, draft);
   auto lookup = [this, &room](std::string_view type, std::string_view key) { return state_event(room->state, type, key); };
   auto allowed = check_auth_rules(*event, *room->version, lookup);

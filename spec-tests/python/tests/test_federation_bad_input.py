@@ -125,6 +125,19 @@ class TestFederationBadInput(FederatedTestCase):
         status, members = await self.call(alice, "GET", f"/_matrix/client/v3/rooms/{quote(room)}/joined_members")
         self.assertNotIn(user, members["joined"])
 
+    async def test_make_join_of_a_room_allowing_only_rooms_this_server_does_not_know(self):
+        # joins-v1.yaml, 400: M_UNABLE_TO_AUTHORISE_JOIN tells the joining server that another
+        # resident server (one in the allowed room) may be able to decide.
+        alice = await self.user_on("msk")
+        room = (await alice.room_create(preset=None, room_version="11")).room_id
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(room)}/state/m.room.join_rules/",
+                                    {"join_rule": "restricted",
+                                     "allow": [{"type": "m.room_membership", "room_id": f"!elsewhere:{self.fake.server_name}"}]})
+        self.assertEqual(status, 200)
+        user = f"@{unique('kzn')}:{self.fake.server_name}"
+        status, body = await self.signed("GET", f"/_matrix/federation/v1/make_join/{quote(room)}/{quote(user)}?ver=11")
+        self.assertEqual((status, body.get("errcode")), (400, "M_UNABLE_TO_AUTHORISE_JOIN"), body)
+
     async def test_a_transaction_of_51_pdus_is_refused_whole(self):
         alice, room_id = await self.joined_room()
         pdus = [self.fake.sign_event(self.event({"msgtype": "m.text", "body": f"много {i}"}))[1] for i in range(51)]

@@ -188,6 +188,23 @@ class TestFederatedRooms(FederatedTestCase):
         self.assertEqual(status, 200, body)
         self.assertIn(yard, [room["room_id"] for room in body["rooms"]])
 
+        # A restricted room for the members of the board: msk shows it to spb (its allowed rooms
+        # are for spb to judge), and spb shows it only to its users who are in the board.
+        staff = (await alice.room_create(name="Совет дома", preset=None, initial_state=[{
+            "type": "m.room.join_rules", "state_key": "",
+            "content": {"join_rule": "restricted", "allow": [{"type": "m.room_membership", "room_id": board}]}}])).room_id
+        status, _ = await self.call(alice, "PUT", f"/_matrix/client/v3/rooms/{quote(space)}/state/m.space.child/"
+                                                  f"{quote(staff)}", {"via": [msk]})
+        self.assertEqual(status, 200)
+        carol = await self.user_on("spb")
+        await alice.room_invite(board, carol.user_id)
+        status, body = await self.call(carol, "POST", f"/_matrix/client/v3/join/{quote(board)}?server_name={quote(msk)}", {})
+        self.assertEqual(status, 200, body)
+        for user, sees in ((bob, False), (carol, True)):
+            status, body = await self.call(user, "GET", f"/_matrix/client/v1/rooms/{quote(space)}/hierarchy")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(staff in [room["room_id"] for room in body["rooms"]], sees, (user.user_id, body))
+
     async def test_restricted_room_joined_through_a_space_of_another_server(self):
         bob = await self.user_on("spb")
         spb = self.servers["spb"].server_name
