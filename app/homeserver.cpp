@@ -1,5 +1,10 @@
 #include "app/homeserver.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ssl.hpp>
 #include "homeserver/core/clock.hpp"
 
@@ -45,6 +50,33 @@
 #include "housing/service/verification_bot.hpp"
 
 namespace domovoy {
+
+namespace {
+// The housing user's join of a direct message opened from another server. The invite reaches
+// this server before the inviting server has taken the signed invite into its room, so the
+// first make_join may be refused: tried again for about 15 s.
+boost::asio::awaitable<void> join_with_retries(ClientServices::FederationJoin join, std::string room_id, std::string via,
+                                               std::string user_id, boost::json::object content,
+                                               std::function<void()> joined) {
+  auto wait = std::chrono::milliseconds(500);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto joining = join(room_id, {via}, user_id, content);
+      co_await std::move(joining);
+      joined();
+      co_return;
+    } catch (const std::exception& error) {
+      if (attempt == 5) {
+        spdlog::warn("housing: cannot join {} of another server: {}", room_id, error.what());
+        co_return;
+      }
+    }
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    wait *= 2;
+  }
+}
+}  // namespace
 
 struct Homeserver::Parts {
   Config config;
@@ -354,6 +386,28 @@ struct Homeserver::Parts {
         return federation_membership->invite_remote(std::move(room_id), std::move(sender), std::move(target),
                                                     std::move(content));
       };
+      // Residents of other servers (issue 9, "Policy"): the housing user invites them into their
+      // building's rooms and answers their codes in direct messages opened from their server.
+      provisioner.set_remote_invite([this](const std::string& room_id, const std::string& sender, const std::string& target) {
+        boost::asio::co_spawn(io, services.federation_invite(room_id, sender, target, boost::json::object{}),
+                              [room_id](std::exception_ptr failure) {
+                                if (!failure) return;
+                                try {
+                                  std::rethrow_exception(failure);
+                                } catch (const std::exception& error) {
+                                  spdlog::warn("housing: a resident of another server was not invited to {}: {}", room_id,
+                                               error.what());
+                                }
+                              });
+      });
+      verification_bot.set_remote_join([this](const std::string& room_id, const std::string& via,
+                                              std::function<void()> joined) {
+        const auto& bot = provisioner.bot_user_id();
+        boost::asio::co_spawn(io,
+                              join_with_retries(services.federation_join, room_id, via, bot,
+                                                room_service.own_member_content(bot, "join", std::nullopt), std::move(joined)),
+                              boost::asio::detached);
+      });
       services.federation_leave = [this](std::string room_id, std::string user_id, boost::json::object content) {
         return federation_membership->leave_remote(std::move(room_id), std::move(user_id), std::move(content));
       };

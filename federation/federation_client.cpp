@@ -29,6 +29,12 @@ std::string FederationResponse::errcode() const {
   return code && code->is_string() ? std::string(code->as_string()) : std::string{};
 }
 
+std::string FederationResponse::error() const {
+  if (!body.is_object()) return {};
+  const auto* text = body.as_object().if_contains("error");
+  return text && text->is_string() ? std::string(text->as_string()).substr(0, 200) : std::string{};
+}
+
 FederationClient::FederationClient(boost::asio::any_io_executor executor, const ServerIdentity& identity,
                                    const Config::Federation& config, const FederationPolicy& policy)
     : identity_(identity), policy_(policy) {

@@ -44,6 +44,8 @@ struct FederationResponse {
   bool success() const { return ok() && status >= 200 && status < 300; }
   // The body's errcode, when the other server answered a Matrix error.
   std::string errcode() const;
+  // The answer's `error` text, at most 200 bytes: for logs and the client's message.
+  std::string error() const;
 };
 
 // The TLS client context of outbound federation: TLS 1.2 and later, peers checked against

@@ -1,5 +1,8 @@
 #include "federation/key_fetcher.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "federation/key_server.hpp"
@@ -25,6 +28,20 @@ bool KeyFetcher::may_ask(const std::string& server_name, std::int64_t now) {
   if (last != 0 && now - last < kRefetchAfterFailureMs) return false;
   last = now;
   return true;
+}
+
+bool KeyFetcher::begin_fetch(const std::string& server_name, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto& last = last_attempt_[server_name];
+  if (last != 0 && now - last < kRefetchAfterFailureMs) return false;
+  last = now;
+  fetching_.insert(server_name);
+  return true;
+}
+
+bool KeyFetcher::is_fetching(const std::string& server_name) {
+  std::lock_guard lock(mutex_);
+  return fetching_.count(server_name) != 0;
 }
 
 boost::asio::awaitable<ServerKeys> KeyFetcher::keep(ServerKeys keys, std::int64_t fetched_at) {
@@ -124,8 +141,31 @@ boost::asio::awaitable<std::optional<std::string>> KeyFetcher::find_key(std::str
   auto known = co_await http::run_blocking(blocking_pool_, find);
   if (known)
     if (auto key = usable_key(*known, key_id, at_ms, enforce_valid_until)) co_return key;
-  // Keys still valid that lack this key id, or a fetch that just failed: not again so soon.
-  if (!may_ask(server_name, now_ms())) co_return std::nullopt;
+  if (!begin_fetch(server_name, now_ms())) {
+    // Another request is fetching these keys (a server's first requests come many at once):
+    // its answer is this one's too. Otherwise keys still valid that lack this key id, or a
+    // fetch that just failed: not again so soon.
+    bool waited = false;
+    boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
+    while (is_fetching(server_name)) {
+      waited = true;
+      pause.expires_after(std::chrono::milliseconds(20));
+      co_await pause.async_wait(boost::asio::use_awaitable);
+    }
+    if (!waited) co_return std::nullopt;
+    if (auto key = store_.cached_key(server_name, key_id, at_ms, enforce_valid_until)) co_return key;
+    auto found = co_await http::run_blocking(blocking_pool_, find);
+    if (found) co_return usable_key(*found, key_id, at_ms, enforce_valid_until);
+    co_return std::nullopt;
+  }
+  struct Fetching {
+    KeyFetcher& fetcher;
+    std::string server;
+    ~Fetching() {
+      std::lock_guard lock(fetcher.mutex_);
+      fetcher.fetching_.erase(server);
+    }
+  } fetching{*this, server_name};
   if (auto fetched = co_await fetch(server_name))
     if (auto key = usable_key(*fetched, key_id, at_ms, enforce_valid_until)) co_return key;
   if (!via_notaries) co_return std::nullopt;

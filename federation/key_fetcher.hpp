@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -63,6 +64,10 @@ class KeyFetcher {
   std::vector<std::string> notaries_;
   std::mutex mutex_;
   std::map<std::string, std::int64_t> last_attempt_;  // server name -> when its keys were last fetched
+  std::set<std::string> fetching_;                    // servers whose keys are being fetched now
+  // may_ask, and marks the server's keys as being fetched (find_key's guard unmarks them).
+  bool begin_fetch(const std::string& server_name, std::int64_t now);
+  bool is_fetching(const std::string& server_name);
 };
 
 }  // namespace domovoy::federation

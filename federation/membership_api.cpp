@@ -377,7 +377,7 @@ boost::asio::awaitable<void> MembershipApi::invite_remote(std::string room_id, s
     auto errcode = response.errcode();
     if (response.status >= 400 && response.status < 500 && !errcode.empty())
       throw ApiError(response.status == 404 ? 404 : 403, response.status == 404 ? "M_NOT_FOUND" : "M_FORBIDDEN",
-                     request.destination + " refused the invite (" + errcode + ")");
+                     request.destination + " refused the invite (" + errcode + ": " + response.error() + ")");
     throw ApiError(502, "M_UNKNOWN", request.destination + " answered the invite with " + std::to_string(response.status));
   }
   const auto* event = response.body.is_object() ? response.body.as_object().if_contains("event") : nullptr;

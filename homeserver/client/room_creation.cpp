@@ -1,10 +1,13 @@
 // POST /createRoom (create_room.yaml): the body parsed into a RoomCreation for the room service,
 // which makes the room, its alias and its directory entry in one write. POST /rooms/{id}/upgrade
 // (room_upgrades.yaml): a replacement room made by the same service.
+#include <spdlog/spdlog.h>
+
 #include "homeserver/client/room_access.hpp"
 #include "homeserver/client/routes.hpp"
 #include "homeserver/core/api_error.hpp"
 #include "homeserver/core/identifiers.hpp"
+#include "homeserver/http/blocking.hpp"
 
 namespace domovoy {
 
@@ -73,13 +76,31 @@ RoomCreation parse_creation(ClientServices& services, const json::object& body, 
 }  // namespace
 
 void register_room_creation_routes(http::Router& router, ClientServices& services) {
-  router.add_client(verb::post, "/createRoom", http::Auth::required, [&services](http::Request& request) {
-    auto creation = parse_creation(services, request.json_body(), request.user_id);
-    for (const auto& alias : creation.aliases) require_alias_not_exclusive(services, request, alias);
-    auto created = services.room_service.create_room(creation);
-    json::object response{{"room_id", created.room_id}};
+  router.add_client_async(verb::post, "/createRoom", http::Auth::required,
+                          [&services](http::Request& request) -> boost::asio::awaitable<http::Response> {
+    RoomCreation creation;
+    auto create = [&] {
+      creation = parse_creation(services, request.json_body(), request.user_id);
+      for (const auto& alias : creation.aliases) require_alias_not_exclusive(services, request, alias);
+      return services.room_service.create_room(creation).room_id;
+    };
+    auto room_id = co_await http::run_blocking(services.blocking_pool, create);
+    // Invitees of other servers learn of their invite only through their server (invite v2);
+    // one that fails leaves the room made, as a later /invite would.
+    for (const auto& invitee : creation.invitees) {
+      if (server_name_of(invitee) == services.config.server_name || !services.federation_invite) continue;
+      json::object content;
+      if (creation.is_direct) content["is_direct"] = true;
+      try {
+        auto inviting = services.federation_invite(room_id, request.user_id, invitee, std::move(content));
+        co_await std::move(inviting);
+      } catch (const ApiError& error) {
+        spdlog::warn("createRoom: {} was not invited to {}: {}", invitee, room_id, error.what());
+      }
+    }
+    json::object response{{"room_id", room_id}};
     if (!creation.aliases.empty()) response["room_alias"] = creation.aliases.front();
-    return http::Response::json(std::move(response));
+    co_return http::Response::json(std::move(response));
   });
 
   router.add_client(verb::post, "/rooms/{roomId}/upgrade", http::Auth::required, [&services](http::Request& request) {

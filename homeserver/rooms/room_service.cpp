@@ -105,6 +105,7 @@ std::vector<EventDraft> RoomService::creation_drafts(const RoomCreation& creatio
     drafts.push_back(state_draft(creator, "m.room.topic", "", std::move(content)));
   }
   for (const auto& invitee : creation.invitees) {
+    if (!is_local(invitee)) continue;  // through their server, by the caller
     json::object content{{"membership", "invite"}};
     if (creation.is_direct) content["is_direct"] = true;
     if (auto profile = profile_of_(invitee); profile && !profile->displayname.empty())

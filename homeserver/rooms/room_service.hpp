@@ -34,6 +34,8 @@ struct RoomCreation {
   std::string visibility = "private";  // "public" also lists the room in the directory
   std::string preset;                  // empty: public_chat for public rooms, private_chat otherwise
   bool is_direct = false;
+  // Users to invite; those of other servers are invited by the caller through their server
+  // (invite v2) once the room exists: only their power and creatorship are set here.
   std::vector<std::string> invitees;
   std::vector<std::string> aliases;  // full local aliases; the first becomes m.room.canonical_alias
   boost::json::object creation_content;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/json.hpp"
 #include "homeserver/core/clock.hpp"
 #include "housing/verification/verification_code.hpp"
@@ -287,6 +288,17 @@ void BotDispatcher::on_message(const json::object& event, const std::string& typ
                                const std::string& sender, storage::WriteBatch& batch, Conversation& out) {
   const auto* content = optional_object(event, "content");
   if (!content) return;
+  // A resident whose account is on another server: whatever a personal answer says (bills,
+  // readings, requests) would leave this region's server in it. Verification alone is answered,
+  // without the address (DomovoyBot).
+  const bool remote = server_name_of(sender) != server_name_of(domovoy_user_);
+  auto remote_refusal = [this](Language language) {
+    auto home = std::string(server_name_of(domovoy_user_));
+    return Text{"Личные сведения (счета, показания, заявки) не передаются на другие серверы. Спросите с учётной "
+                "записи на сервере " + home + ".",
+                "Personal data (bills, readings, requests) is not sent to other servers. Ask from an account on " + home +
+                    "."}.in(language);
+  };
   if (type != "m.room.message") {
     // A poll's answer: only the meetings' own polls count, as votes, wherever they are.
     if (!poll_handler_) return;
@@ -331,6 +343,10 @@ void BotDispatcher::on_message(const json::object& event, const std::string& typ
       return;
     }
     if (!command) {
+      if (remote && here != domovoy_user_) {
+        out.in_room(here, room_id, Message{remote_refusal(language), {}});
+        return;
+      }
       if (msgtype == "m.image" || msgtype == "m.file" || msgtype == "m.video") {
         if (room_bot) room_bot->handle_media(context, *content);
         return;
@@ -350,6 +366,10 @@ void BotDispatcher::on_message(const json::object& event, const std::string& typ
       if (!help.html.empty()) help.html = html_escape(unknown.in(language)) + "<br>" + help.html;
     }
     out.in_room(here, room_id, help);
+    return;
+  }
+  if (bot->personal(command->word) && remote && bot != bot_by_user(domovoy_user_)) {
+    out.in_room(here, room_id, Message{remote_refusal(language), {}});
     return;
   }
   if (place && bot->personal(command->word)) {

@@ -392,7 +392,10 @@ void Provisioner::sync_power_levels(const std::string& room_id) {
   json::object users;
   if (const auto* version = engine.room_version(room_id); version && !version->room_id_from_create)
     users[bot_user_id_] = 100;
-  for (const auto& moderator : moderators_of_room(room_id)) users[moderator] = kModerator;
+  // Power in a building's rooms stays with this server's users: another server could send
+  // events as one of its users that this server cannot revoke.
+  for (const auto& moderator : moderators_of_room(room_id))
+    if (server_name_of(moderator) == config_.server_name) users[moderator] = kModerator;
   const auto* current = power->content().if_contains("users");
   if (current && current->is_object() && current->as_object() == users) return;
   auto content = power->content();
@@ -433,6 +436,13 @@ void Provisioner::reconcile_user(const std::string& user_id, const std::string& 
   }
   if (local && accounts_.exists(user_id))
     for (const auto& room : entitlement.rooms) join(room, user_id);
+  if (!local && invite_remote_)
+    for (const auto& room : entitlement.rooms) {
+      // A resident of another server is invited (their server signs the invite, invite v2) and
+      // joins from their own client: this server cannot make another's user join.
+      auto current = rooms_.engine().current_membership(room, user_id);
+      if (current != "join" && current != "invite" && current != "ban") invite_remote_(room, bot_user_id_, user_id);
+    }
   verifications_.clear_pending("user", user_id);
 }
 

@@ -5,6 +5,7 @@
 // created under keys ("dom:<building>:general"), and a user's memberships are brought to what
 // they are entitled to (reconcile), so a crash at any point is finished by running it again.
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,11 @@ class Provisioner {
     std::string repairs;   // a member of every dispatchers' room
   };
   void set_role_bots(RoleBots bots) { role_bots_ = std::move(bots); }
+
+  // Invites a user of another server into a room (the federation's invite v2), without waiting
+  // for the answer. Unset without federation: residents of other servers are then not invited.
+  using RemoteInvite = std::function<void(const std::string& room_id, const std::string& sender, const std::string& target)>;
+  void set_remote_invite(RemoteInvite invite) { invite_remote_ = std::move(invite); }
 
   // Makes the housing user, then finishes what a crash left (pending buildings and users).
   void start();
@@ -94,6 +100,7 @@ class Provisioner {
   std::string notices_user_id_;
   std::vector<std::string> housing_bots_;
   RoleBots role_bots_;
+  RemoteInvite invite_remote_;
   std::array<std::mutex, 64> user_locks_;
   std::mutex provisioning_mutex_;
   mutable std::mutex index_mutex_;

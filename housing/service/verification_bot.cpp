@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "homeserver/core/api_error.hpp"
+#include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/time_format.hpp"
 #include "housing/verification/verification_code.hpp"
 
@@ -35,7 +36,7 @@ void VerificationBot::on_event(const EventPtr& event) {
   const auto& bot = provisioner_.bot_user_id();
   if (event->sender == bot || event->sender == provisioner_.notices_user_id()) return;
   if (event->type == "m.room.member" && event->state_key == bot && event->membership() == "invite") {
-    boost::asio::post(pool_, [this, room = event->room_id] { accept_invite(room); });
+    boost::asio::post(pool_, [this, room = event->room_id, inviter = event->sender] { accept_invite(room, inviter); });
     return;
   }
   if (event->type != "m.room.message" || registry_.room_owner(event->room_id)) return;
@@ -47,9 +48,24 @@ void VerificationBot::on_event(const EventPtr& event) {
   });
 }
 
-void VerificationBot::accept_invite(const std::string& room_id) {
+void VerificationBot::accept_invite(const std::string& room_id, const std::string& inviter) {
   try {
     const auto& bot = provisioner_.bot_user_id();
+    if (!rooms_.engine().room_version(room_id)) {
+      // A direct message opened from another server (a resident whose account is there): the
+      // room is the inviter's server's, joined through it.
+      if (!remote_join_) return;
+      remote_join_(room_id, std::string(server_name_of(inviter)), [this, room_id] {
+        boost::asio::post(pool_, [this, room_id] {
+          try {
+            reply(room_id, kHelp);
+          } catch (const std::exception& error) {
+            spdlog::warn("housing bot: cannot greet in a room of another server: {}", error.what());
+          }
+        });
+      });
+      return;
+    }
     rooms_.engine().send(room_id, EventDraft{"m.room.member", bot, bot, rooms_.own_member_content(bot, "join", std::nullopt)});
     reply(room_id, kHelp);
   } catch (const std::exception& error) {
@@ -70,6 +86,13 @@ void VerificationBot::answer(const std::string& room_id, const std::string& send
       return;
     }
     auto verification = verification_.redeem(sender, code);
+    if (server_name_of(sender) != rooms_.engine().identity().server_name) {
+      // This room is on another server too: the address and the role stay here.
+      reply(room_id,
+            "Код принят. Вас пригласили в комнаты вашего дома: примите приглашения, чтобы войти.\n"
+            "Code accepted. You have been invited to your building's rooms: accept the invitations to join.");
+      return;
+    }
     auto registry = registry_.registry();
     std::string address = verification.building_id;
     if (const auto* building = registry->find_building(verification.building_id)) address = building->address;

@@ -1,5 +1,6 @@
 #include "housing/bots/domovoy/domovoy_bot.hpp"
 
+#include "homeserver/core/identifiers.hpp"
 #include "homeserver/core/json.hpp"
 #include "housing/bots/formatting.hpp"
 #include "housing/law/money.hpp"
@@ -96,6 +97,14 @@ void DomovoyBot::redeem(CommandContext& context, const std::string& code) {
     throw HomeserverUnavailable("the homeserver did not answer a redemption");  // the transaction is retried
   if (!answer.ok()) {
     context.answer(user_id_, {half_of(answer.error(), language), {}});
+    return;
+  }
+  if (server_name_of(context.asker.user_id) != server_name_of(user_id_)) {
+    // A resident of another server: this chat is on their server too, so the address, the
+    // apartment and the role stay here; the invitations to the building's rooms say enough.
+    context.answer(user_id_, {Text{"Код принят. Вас пригласили в комнаты вашего дома: примите приглашения, чтобы войти.",
+                                   "Code accepted. You have been invited to your building's rooms: accept the invitations "
+                                   "to join."}.in(language), {}});
     return;
   }
   const auto& result = answer.body.as_object();
